@@ -1,0 +1,138 @@
+//! The command-line interface (clap derive). Each subcommand is run by the
+//! module of the same name under `cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Weekly CFP newsletter: turns a conference's topic inspiration list into a
+/// scheduled email newsletter, an RSS feed and a web archive.
+#[derive(Debug, Parser)]
+#[command(name = "newsletter", version, about, long_about = None)]
+pub struct Cli {
+    /// The project's configuration file; relative paths in it are resolved
+    /// against its folder.
+    #[arg(long, global = true, default_value = "config.toml", value_name = "PATH")]
+    pub config: PathBuf,
+
+    /// Pretend the current time is this (RFC 3339 date-time, or YYYY-MM-DD
+    /// meaning the end of that day in the schedule's time zone).
+    #[arg(long, global = true, env = "NEWSLETTER_NOW", value_name = "WHEN")]
+    pub now: Option<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a starter project (config, topic list, templates) into DIR.
+    Init {
+        /// Where to write it; refuses to overwrite existing files.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Validate the config, topic list, templates and subscribers.
+    Check,
+    /// Show the schedule of issues.
+    Plan {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render one issue as a subscriber would get it.
+    Preview(PreviewArgs),
+    /// Publish the due issue and deliver it to every subscriber.
+    Send(SendArgs),
+    /// Write the RSS feed and the web archive of published issues.
+    Feed,
+    /// Show delivery counts per published issue.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Show one issue in detail, with the failed recipients and replies.
+        #[arg(long, value_name = "N")]
+        issue: Option<u32>,
+    },
+    /// Record addresses that must never receive anything again.
+    Unsubscribe(UnsubscribeArgs),
+}
+
+/// `newsletter preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The issue number (default: the one due now, else the next upcoming).
+    #[arg(long, value_name = "N")]
+    pub issue: Option<u32>,
+    /// What to render.
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Html)]
+    pub format: PreviewFormat,
+    /// Render for this address (default: a sample subscriber).
+    #[arg(long, value_name = "EMAIL")]
+    pub to: Option<String>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Output formats of `preview`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreviewFormat {
+    /// The HTML part.
+    Html,
+    /// The plain-text part.
+    Text,
+    /// The complete message as it would go out.
+    Eml,
+}
+
+/// `newsletter send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Render and compose every message, but connect to nothing and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send this issue instead of the one due now.
+    #[arg(long, value_name = "N")]
+    pub issue: Option<u32>,
+    /// With --issue: send it even though its time has not come.
+    #[arg(long, requires = "issue")]
+    pub force: bool,
+    /// A test send to one address, subject prefixed with [TEST], recorded nowhere.
+    #[arg(long, value_name = "EMAIL")]
+    pub to: Option<String>,
+}
+
+/// `newsletter unsubscribe`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct UnsubscribeArgs {
+    /// The addresses.
+    pub emails: Vec<String>,
+    /// Also read addresses from this file, one per line.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Re-subscribe: remove the suppression instead.
+    #[arg(long)]
+    pub undo: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn force_requires_issue() {
+        assert!(Cli::try_parse_from(["newsletter", "send", "--force"]).is_err());
+        assert!(Cli::try_parse_from(["newsletter", "send", "--force", "--issue", "2"]).is_ok());
+    }
+}
