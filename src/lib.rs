@@ -5,6 +5,7 @@
 //! (the plan) -> rendered issue -> messages -> transport and state.
 
 pub mod cli;
+pub mod config;
 pub mod clock;
 mod cmd;
 pub mod error;

@@ -1,0 +1,357 @@
+//! The project configuration, `config.toml`.
+//!
+//! [`Config::parse`] is pure: it reads TOML text and validates everything
+//! that can be checked without other files. [`Config::from_file`] adds the
+//! file's path (for messages) and resolves relative paths against the
+//! file's folder, not the working directory. Checks that need the topic
+//! list (pins and excludes naming categories) happen when the plan is made,
+//! and point back into this file through [`Config::diagnostic`].
+//!
+//! Secrets never live in the file: the SMTP password and the unsubscribe
+//! secret are read from environment variables whose *names* it gives.
+
+mod raw;
+mod zone;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
+
+use crate::error::{Diagnostic, Error, Result};
+pub use raw::{parse_weekday, weekday_name};
+pub use zone::Zone;
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (as given), for messages.
+    pub path: PathBuf,
+    /// The TOML text, kept to point at lines in later messages.
+    source: String,
+    /// `[newsletter]`
+    pub newsletter: Newsletter,
+    /// `[cfp]`
+    pub cfp: Cfp,
+    /// `[schedule]`
+    pub schedule: Schedule,
+    /// `[content]`
+    pub content: Content,
+    /// `[templates]`
+    pub templates: Templates,
+    /// `[feed]`
+    pub feed: Feed,
+    /// `[subscribers]`
+    pub subscribers: Subscribers,
+    /// `[delivery]`
+    pub delivery: Delivery,
+    /// `[smtp]`
+    pub smtp: Smtp,
+    /// `[unsubscribe]`
+    pub unsubscribe: Unsubscribe,
+    /// `[state]`
+    pub state: State,
+}
+
+/// `[newsletter]`: who sends it and where it lives on the web.
+#[derive(Debug, Clone)]
+pub struct Newsletter {
+    /// The newsletter's name, used in subjects, the feed and the archive.
+    pub title: String,
+    /// One sentence about it.
+    pub description: String,
+    /// Public URL of the archive and feed (`https://...`, no trailing slash).
+    pub base_url: Option<String>,
+    /// BCP 47 language tag, for `lang` and the feed (default `en`).
+    pub language: String,
+    /// Sender mailbox, `Name <address>` or `address`.
+    pub from: Option<String>,
+    /// Optional Reply-To mailbox.
+    pub reply_to: Option<String>,
+}
+
+/// `[cfp]`: the Call for Proposals window.
+#[derive(Debug, Clone)]
+pub struct Cfp {
+    /// The CFP's name, e.g. "DjangoCon US 2024".
+    pub name: String,
+    /// When submissions open (local to `timezone`).
+    pub opens: NaiveDateTime,
+    /// When submissions close (local to `timezone`).
+    pub closes: NaiveDateTime,
+    /// The CFP's time zone.
+    pub timezone: Zone,
+    /// Where speakers submit.
+    pub submit_url: Option<String>,
+}
+
+impl Cfp {
+    /// The opening instant.
+    pub fn opens_at(&self) -> DateTime<chrono_tz::Tz> {
+        self.timezone.resolve(self.opens)
+    }
+    /// The closing instant.
+    pub fn closes_at(&self) -> DateTime<chrono_tz::Tz> {
+        self.timezone.resolve(self.closes)
+    }
+}
+
+/// How categories are ordered in the schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// As in the topic list.
+    Listed,
+    /// A deterministic shuffle from `seed`.
+    Shuffled,
+}
+
+/// `[schedule]`: when issues go out.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The day of the week.
+    pub weekday: Weekday,
+    /// The local time of day.
+    pub time: NaiveTime,
+    /// The zone `weekday` and `time` are in (default: the CFP's).
+    pub timezone: Zone,
+    /// Category order.
+    pub order: Order,
+    /// Seed of the shuffle.
+    pub seed: u64,
+    /// Categories featured in each weekly issue.
+    pub categories_per_issue: usize,
+    /// Schedule categories found inside HTML comments too.
+    pub include_hidden: bool,
+    /// Category names left out, with their place in the config.
+    pub exclude: Vec<Named>,
+    /// Days before `closes` for a final "last call" issue (0 = none).
+    pub last_call_days: u32,
+    /// Categories pinned to dates.
+    pub pins: Vec<Pin>,
+}
+
+/// A category name written in the config, with its byte span there.
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// The name as written.
+    pub name: String,
+    /// Where it is in the config text.
+    pub span: Range<usize>,
+}
+
+/// `[[schedule.pin]]`: a category that must go out on a date.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// The category.
+    pub category: Named,
+    /// The send date (in the schedule's zone).
+    pub date: NaiveDate,
+}
+
+/// `[content]`
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// The topic list.
+    pub topics: PathBuf,
+    /// Pass raw HTML in the topic list through instead of escaping it.
+    pub allow_html: bool,
+}
+
+/// `[templates]`
+#[derive(Debug, Clone)]
+pub struct Templates {
+    /// Folder whose files override the built-in templates by name.
+    pub dir: PathBuf,
+}
+
+/// `[feed]`
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The RSS file.
+    pub path: PathBuf,
+    /// Folder of the static web archive.
+    pub archive_dir: PathBuf,
+    /// At most this many items in the feed.
+    pub max_items: Option<usize>,
+}
+
+/// `[subscribers]`
+#[derive(Debug, Clone)]
+pub struct Subscribers {
+    /// The CSV file.
+    pub path: PathBuf,
+}
+
+/// The delivery mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// `.eml` files in `outbox_dir`.
+    Outbox,
+    /// An SMTP server.
+    Smtp,
+}
+
+/// `[delivery]`
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Outbox or SMTP.
+    pub transport: Transport,
+    /// Where the outbox transport writes.
+    pub outbox_dir: PathBuf,
+    /// Parallel SMTP connections.
+    pub concurrency: usize,
+    /// Global cap on messages per second (0 = unlimited).
+    pub rate_per_second: u32,
+    /// Attempts per recipient within one run before it stays pending.
+    pub max_attempts: u32,
+}
+
+/// SMTP connection security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Implicit TLS (port 465).
+    Tls,
+    /// STARTTLS, required: never silently downgraded (port 587).
+    Starttls,
+    /// Plain text: loopback hosts only, unless `allow_insecure`.
+    None,
+}
+
+/// `[smtp]`
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// Server host name.
+    pub host: String,
+    /// Port (default by security: 465, 587 or 25).
+    pub port: u16,
+    /// Connection security.
+    pub security: Security,
+    /// User name for AUTH, if any.
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: String,
+    /// Bounds the connection and each command.
+    pub timeout_seconds: u64,
+    /// Allow `security = "none"` to a host that is not loopback.
+    pub allow_insecure: bool,
+}
+
+/// `[unsubscribe]`
+#[derive(Debug, Clone)]
+pub struct Unsubscribe {
+    /// One-click URL with a `{token}` placeholder.
+    pub url: Option<String>,
+    /// Mailto address for unsubscribe requests.
+    pub mailto: Option<String>,
+    /// Name of the environment variable holding the HMAC secret.
+    pub secret_env: String,
+}
+
+/// `[state]`
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The SQLite database.
+    pub path: PathBuf,
+}
+
+impl Config {
+    /// Parses and validates TOML text. Relative paths stay relative; the
+    /// error is a [`Diagnostic`] into `src`.
+    pub fn parse(src: &str) -> Result<Config, Diagnostic> {
+        raw::parse(src)
+    }
+
+    /// Reads, parses and validates the file, resolving relative paths
+    /// against its folder.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let src = crate::error::read_text(path).map_err(|e| {
+            if e.message().contains("no such file") {
+                Error::input(format!(
+                    "{}\nhelp: run `newsletter init` to start a project here, or point --config at your config.toml",
+                    e.message()
+                ))
+            } else {
+                e
+            }
+        })?;
+        let mut config = Config::parse(&src).map_err(|d| d.into_error(path))?;
+        config.path = path.to_path_buf();
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        config.resolve_paths(&base);
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        for p in [
+            &mut self.content.topics,
+            &mut self.templates.dir,
+            &mut self.feed.path,
+            &mut self.feed.archive_dir,
+            &mut self.subscribers.path,
+            &mut self.delivery.outbox_dir,
+            &mut self.state.path,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    }
+
+    /// A bad-input error pointing at `span` of this config file.
+    pub fn error_at(&self, span: &Range<usize>, message: &str, help: &str) -> Error {
+        self.diagnostic(span, message, help).into_error(&self.path)
+    }
+
+    /// A diagnostic pointing at `span` of this config file.
+    pub fn diagnostic(&self, span: &Range<usize>, message: &str, help: &str) -> Diagnostic {
+        Diagnostic::at(&self.source, span.start, message).help(help)
+    }
+
+    /// The sender address, required by commands that compose mail.
+    pub fn from_address(&self) -> Result<&str> {
+        self.newsletter.from.as_deref().ok_or_else(|| {
+            Error::input(format!(
+                "{}: [newsletter] from is not set; add for example from = \"Call for Proposals <cfp@example.org>\"",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// The public base URL, required by the feed and the archive.
+    pub fn base_url(&self) -> Result<&str> {
+        self.newsletter.base_url.as_deref().ok_or_else(|| {
+            Error::input(format!(
+                "{}: [newsletter] base_url is not set; add the public address of the archive, for example base_url = \"https://example.org/newsletter\"",
+                self.path.display()
+            ))
+        })
+    }
+}
+
+impl Zone {
+    /// Resolves a local date-time here: a time that does not exist (a
+    /// daylight-saving gap) moves forward to the first valid instant; an
+    /// ambiguous one (a fold) takes the earlier.
+    pub fn resolve(&self, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
+        resolve_local(self.tz, local)
+    }
+}
+
+/// See [`Zone::resolve`].
+pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
+    let mut t = local;
+    // Gaps are at most a day long; walk forward a minute at a time.
+    for _ in 0..=(26 * 60) {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt;
+        }
+        t += chrono::Duration::minutes(1);
+    }
+    tz.from_utc_datetime(&local)
+}
+
+#[cfg(test)]
+mod tests;
