@@ -12,7 +12,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     /// The project's configuration file; relative paths in it are resolved
     /// against its folder.
-    #[arg(long, global = true, default_value = "config.toml", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config.toml",
+        value_name = "PATH"
+    )]
     pub config: PathBuf,
 
     /// Pretend the current time is this (RFC 3339 date-time, or YYYY-MM-DD

@@ -197,7 +197,13 @@ impl Diagnostic {
 
     /// `path:line:col: message`, the line with a caret, and the help.
     pub fn render(&self, path: &Path) -> String {
-        let mut out = format!("{}:{}:{}: {}", path.display(), self.line, self.col, self.message);
+        let mut out = format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            self.line,
+            self.col,
+            self.message
+        );
         if !self.snippet.trim().is_empty() {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
@@ -244,7 +250,7 @@ mod tests {
         assert_eq!(line_col(src, 0), (1, 1));
         assert_eq!(line_col(src, 3), (2, 1));
         assert_eq!(line_col(src, 5), (2, 2)); // after the two-byte ç
-        assert_eq!(line_col(src, 9), (3, 1));
+        assert_eq!(line_col(src, 8), (3, 1));
         assert_eq!(line_col(src, 999), (3, 3));
     }
 
@@ -277,7 +283,12 @@ mod tests {
         let p = dir.path().join("t.md");
         std::fs::write(&p, b"ok\nab\xff").unwrap();
         let err = read_text(&p).unwrap_err();
-        assert!(err.message().ends_with("t.md:2:3: the file is not valid UTF-8 text (byte 5); save it as UTF-8"), "{}", err.message());
+        assert!(
+            err.message()
+                .ends_with("t.md:2:3: the file is not valid UTF-8 text (byte 5); save it as UTF-8"),
+            "{}",
+            err.message()
+        );
         std::fs::write(&p, "\u{feff}# T").unwrap();
         assert_eq!(read_text(&p).unwrap(), "# T");
     }

@@ -5,10 +5,14 @@
 //! (the plan) -> rendered issue -> messages -> transport and state.
 
 pub mod cli;
-pub mod config;
 pub mod clock;
 mod cmd;
+pub mod config;
 pub mod error;
+pub mod render;
+pub mod schedule;
+pub mod state;
+pub mod topics;
 
 use std::ffi::OsString;
 

@@ -20,7 +20,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
 pub use raw::{parse_weekday, weekday_name};
-pub use zone::Zone;
+pub use zone::{Zone, levenshtein};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]

@@ -236,7 +236,16 @@ macro_rules! from_empty_table {
         }
     )*};
 }
-from_empty_table!(RawContent, RawTemplates, RawFeed, RawSubscribers, RawDelivery, RawSmtp, RawUnsubscribe, RawState);
+from_empty_table!(
+    RawContent,
+    RawTemplates,
+    RawFeed,
+    RawSubscribers,
+    RawDelivery,
+    RawSmtp,
+    RawUnsubscribe,
+    RawState
+);
 
 /// Parses and validates; see [`Config::parse`].
 pub(super) fn parse(src: &str) -> Result<Config, Diagnostic> {
@@ -265,7 +274,12 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn err(&self, span: Range<usize>, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+    fn err(
+        &self,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::at(self.src, span.start, msg).help(help)
     }
 
@@ -276,10 +290,14 @@ impl Validator<'_> {
         let delivery = self.delivery(raw.delivery)?;
         let smtp = self.smtp(raw.smtp)?;
         let unsubscribe = self.unsubscribe(raw.unsubscribe)?;
-        if let Some(max) = &raw.feed.max_items {
-            if *max.get_ref() == 0 {
-                return Err(self.err(max.span(), "feed.max_items is 0", "remove the key to keep every issue, or give a number of at least 1"));
-            }
+        if let Some(max) = &raw.feed.max_items
+            && *max.get_ref() == 0
+        {
+            return Err(self.err(
+                max.span(),
+                "feed.max_items is 0",
+                "remove the key to keep every issue, or give a number of at least 1",
+            ));
         }
         Ok(Config {
             path: PathBuf::from("config.toml"),
@@ -291,23 +309,33 @@ impl Validator<'_> {
                 topics: raw.content.topics,
                 allow_html: raw.content.allow_html,
             },
-            templates: Templates { dir: raw.templates.dir },
+            templates: Templates {
+                dir: raw.templates.dir,
+            },
             feed: Feed {
                 path: raw.feed.path,
                 archive_dir: raw.feed.archive_dir,
                 max_items: raw.feed.max_items.map(Spanned::into_inner),
             },
-            subscribers: Subscribers { path: raw.subscribers.path },
+            subscribers: Subscribers {
+                path: raw.subscribers.path,
+            },
             delivery,
             smtp,
             unsubscribe,
-            state: State { path: raw.state.path },
+            state: State {
+                path: raw.state.path,
+            },
         })
     }
 
     fn newsletter(&self, n: RawNewsletter) -> Result<Newsletter, Diagnostic> {
         if n.title.get_ref().trim().is_empty() {
-            return Err(self.err(n.title.span(), "newsletter.title is empty", "give the newsletter a name"));
+            return Err(self.err(
+                n.title.span(),
+                "newsletter.title is empty",
+                "give the newsletter a name",
+            ));
         }
         for url in [&n.base_url].into_iter().flatten() {
             self.url(url, "newsletter.base_url", &["https", "http"])?;
@@ -324,7 +352,9 @@ impl Validator<'_> {
         Ok(Newsletter {
             title: n.title.into_inner().trim().to_string(),
             description: n.description,
-            base_url: n.base_url.map(|u| u.into_inner().trim_end_matches('/').to_string()),
+            base_url: n
+                .base_url
+                .map(|u| u.into_inner().trim_end_matches('/').to_string()),
             language: n.language,
             from: n.from.map(Spanned::into_inner),
             reply_to: n.reply_to.map(Spanned::into_inner),
@@ -337,32 +367,56 @@ impl Validator<'_> {
             s.strip_prefix(scheme)
                 .and_then(|r| r.strip_prefix("://"))
                 .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-        }) && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+        }) && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
         if ok {
             Ok(())
         } else {
             Err(self.err(
                 url.span(),
-                format!("{key} `{s}` is not an absolute {} URL", schemes.join(" or ")),
+                format!(
+                    "{key} `{s}` is not an absolute {} URL",
+                    schemes.join(" or ")
+                ),
                 format!("write a full address starting with {}://", schemes[0]),
             ))
         }
     }
 
-    fn datetime(&self, v: &Spanned<toml::value::Datetime>, key: &str) -> Result<NaiveDateTime, Diagnostic> {
+    fn datetime(
+        &self,
+        v: &Spanned<toml::value::Datetime>,
+        key: &str,
+    ) -> Result<NaiveDateTime, Diagnostic> {
         let dt = v.get_ref();
-        let help = format!("write a local date-time without offset, such as {key} = 2024-03-04T09:00:00; the zone comes from cfp.timezone");
+        let help = format!(
+            "write a local date-time without offset, such as {key} = 2024-03-04T09:00:00; the zone comes from cfp.timezone"
+        );
         if dt.offset.is_some() {
             return Err(self.err(v.span(), format!("{key} has a UTC offset"), help));
         }
         match (dt.date, dt.time) {
-            (Some(d), Some(t)) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
-                .and_then(|date| {
-                    NaiveTime::from_hms_nano_opt(t.hour.into(), t.minute.into(), t.second.unwrap_or(0).into(), t.nanosecond.unwrap_or(0))
+            (Some(d), Some(t)) => {
+                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                    .and_then(|date| {
+                        NaiveTime::from_hms_nano_opt(
+                            t.hour.into(),
+                            t.minute.into(),
+                            t.second.unwrap_or(0).into(),
+                            t.nanosecond.unwrap_or(0),
+                        )
                         .map(|time| date.and_time(time))
-                })
-                .ok_or_else(|| self.err(v.span(), format!("{key} is not a valid date-time"), help)),
-            _ => Err(self.err(v.span(), format!("{key} needs both a date and a time"), help)),
+                    })
+                    .ok_or_else(|| {
+                        self.err(v.span(), format!("{key} is not a valid date-time"), help)
+                    })
+            }
+            _ => Err(self.err(
+                v.span(),
+                format!("{key} needs both a date and a time"),
+                help,
+            )),
         }
     }
 
@@ -402,14 +456,22 @@ impl Validator<'_> {
             )
         })?;
         let time = NaiveTime::parse_from_str(s.time.get_ref().trim(), "%H:%M").map_err(|_| {
-            self.err(s.time.span(), format!("`{}` is not a time of day", s.time.get_ref()), "write the time as \"HH:MM\" on a 24-hour clock, such as \"09:00\"")
+            self.err(
+                s.time.span(),
+                format!("`{}` is not a time of day", s.time.get_ref()),
+                "write the time as \"HH:MM\" on a 24-hour clock, such as \"09:00\"",
+            )
         })?;
         let timezone = match &s.timezone {
             Some(z) => self.zone(z)?,
             None => cfp.timezone.clone(),
         };
         if *s.categories_per_issue.get_ref() == 0 {
-            return Err(self.err(s.categories_per_issue.span(), "schedule.categories_per_issue is 0", "each issue features at least one category; use 1 or more"));
+            return Err(self.err(
+                s.categories_per_issue.span(),
+                "schedule.categories_per_issue is 0",
+                "each issue features at least one category; use 1 or more",
+            ));
         }
         let cfp_days = (cfp.closes.date() - cfp.opens.date()).num_days();
         let lc = *s.last_call_days.get_ref();
@@ -442,21 +504,37 @@ impl Validator<'_> {
         let help = "write the date of a send day inside the CFP, such as date = 2024-03-18";
         let d = p.date.get_ref();
         let date = match (d.date, d.time, d.offset) {
-            (Some(d), None, None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()),
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+            }
             _ => None,
         }
-        .ok_or_else(|| self.err(p.date.span(), "a pin's date must be a plain date (YYYY-MM-DD)", help))?;
+        .ok_or_else(|| {
+            self.err(
+                p.date.span(),
+                "a pin's date must be a plain date (YYYY-MM-DD)",
+                help,
+            )
+        })?;
         if date < cfp.opens.date() || date > cfp.closes.date() {
             return Err(self.err(
                 p.date.span(),
-                format!("pin date {date} is outside the CFP ({} to {})", cfp.opens.date(), cfp.closes.date()),
+                format!(
+                    "pin date {date} is outside the CFP ({} to {})",
+                    cfp.opens.date(),
+                    cfp.closes.date()
+                ),
                 help,
             ));
         }
         if chrono::Datelike::weekday(&date) != weekday {
             return Err(self.err(
                 p.date.span(),
-                format!("pin date {date} is a {}, not a send day ({})", weekday_name(chrono::Datelike::weekday(&date)), weekday_name(weekday)),
+                format!(
+                    "pin date {date} is a {}, not a send day ({})",
+                    weekday_name(chrono::Datelike::weekday(&date)),
+                    weekday_name(weekday)
+                ),
                 help,
             ));
         }
@@ -468,10 +546,18 @@ impl Validator<'_> {
 
     fn delivery(&self, d: RawDelivery) -> Result<Delivery, Diagnostic> {
         if *d.concurrency.get_ref() == 0 || *d.concurrency.get_ref() > 256 {
-            return Err(self.err(d.concurrency.span(), "delivery.concurrency must be from 1 to 256", "use the number of parallel SMTP connections your server allows, such as 4"));
+            return Err(self.err(
+                d.concurrency.span(),
+                "delivery.concurrency must be from 1 to 256",
+                "use the number of parallel SMTP connections your server allows, such as 4",
+            ));
         }
         if *d.max_attempts.get_ref() == 0 {
-            return Err(self.err(d.max_attempts.span(), "delivery.max_attempts is 0", "use at least 1 (the default is 3)"));
+            return Err(self.err(
+                d.max_attempts.span(),
+                "delivery.max_attempts is 0",
+                "use at least 1 (the default is 3)",
+            ));
         }
         Ok(Delivery {
             transport: d.transport,
@@ -484,10 +570,18 @@ impl Validator<'_> {
 
     fn smtp(&self, s: RawSmtp) -> Result<Smtp, Diagnostic> {
         if s.host.get_ref().trim().is_empty() {
-            return Err(self.err(s.host.span(), "smtp.host is empty", "write the mail server's host name"));
+            return Err(self.err(
+                s.host.span(),
+                "smtp.host is empty",
+                "write the mail server's host name",
+            ));
         }
         if *s.timeout_seconds.get_ref() == 0 {
-            return Err(self.err(s.timeout_seconds.span(), "smtp.timeout_seconds is 0", "use a number of seconds such as 60"));
+            return Err(self.err(
+                s.timeout_seconds.span(),
+                "smtp.timeout_seconds is 0",
+                "use a number of seconds such as 60",
+            ));
         }
         let port = s.port.unwrap_or(match s.security {
             Security::Tls => 465,
@@ -509,10 +603,17 @@ impl Validator<'_> {
         if let Some(url) = &u.url {
             self.url(url, "unsubscribe.url", &["https", "http"])?;
         }
-        if let Some(m) = &u.mailto {
-            if m.get_ref().parse::<lettre::Address>().is_err() {
-                return Err(self.err(m.span(), format!("unsubscribe.mailto `{}` is not an email address", m.get_ref()), "write a plain address such as unsubscribe@example.org"));
-            }
+        if let Some(m) = &u.mailto
+            && m.get_ref().parse::<lettre::Address>().is_err()
+        {
+            return Err(self.err(
+                m.span(),
+                format!(
+                    "unsubscribe.mailto `{}` is not an email address",
+                    m.get_ref()
+                ),
+                "write a plain address such as unsubscribe@example.org",
+            ));
         }
         Ok(Unsubscribe {
             url: u.url.map(Spanned::into_inner),
@@ -524,7 +625,10 @@ impl Validator<'_> {
 
 fn named(s: Spanned<String>) -> Named {
     let span = s.span();
-    Named { name: s.into_inner(), span }
+    Named {
+        name: s.into_inner(),
+        span,
+    }
 }
 
 /// Parses a weekday name: full English names or three-letter

@@ -68,7 +68,10 @@ fn missing_required_section_is_reported() {
 
 #[test]
 fn closes_before_opens_points_at_closes() {
-    let d = err(&MINIMAL.replace("closes = 2024-04-24T23:59:00", "closes = 2024-03-01T00:00:00"));
+    let d = err(&MINIMAL.replace(
+        "closes = 2024-04-24T23:59:00",
+        "closes = 2024-03-01T00:00:00",
+    ));
     assert_eq!(d.line, 8);
     assert_eq!(
         d.message,
@@ -78,7 +81,10 @@ fn closes_before_opens_points_at_closes() {
 
 #[test]
 fn offset_datetimes_and_bare_dates_are_rejected() {
-    let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = 2024-03-04T00:00:00Z"));
+    let d = err(&MINIMAL.replace(
+        "opens = 2024-03-04T00:00:00",
+        "opens = 2024-03-04T00:00:00Z",
+    ));
     assert_eq!(d.message, "cfp.opens has a UTC offset");
     let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = 2024-03-04"));
     assert_eq!(d.message, "cfp.opens needs both a date and a time");
@@ -96,7 +102,9 @@ fn unknown_time_zone_suggests_names() {
 
 #[test]
 fn aoe_closing_is_accepted() {
-    let c = Config::parse(&MINIMAL.replace("timezone = \"America/New_York\"", "timezone = \"AoE\"")).unwrap();
+    let c =
+        Config::parse(&MINIMAL.replace("timezone = \"America/New_York\"", "timezone = \"AoE\""))
+            .unwrap();
     assert_eq!(c.cfp.closes_at().to_rfc3339(), "2024-04-24T23:59:00-12:00");
 }
 
@@ -112,13 +120,20 @@ fn bad_weekday_and_time() {
 
 #[test]
 fn zero_categories_per_issue_is_an_error() {
-    let src = MINIMAL.replace("time = \"09:00\"", "time = \"09:00\"\ncategories_per_issue = 0");
+    let src = MINIMAL.replace(
+        "time = \"09:00\"",
+        "time = \"09:00\"\ncategories_per_issue = 0",
+    );
     assert_eq!(err(&src).message, "schedule.categories_per_issue is 0");
 }
 
 #[test]
 fn pins_must_be_send_days_inside_the_cfp() {
-    let pin = |date: &str| with(&format!("[[schedule.pin]]\ncategory = \"API\"\ndate = {date}\n"));
+    let pin = |date: &str| {
+        with(&format!(
+            "[[schedule.pin]]\ncategory = \"API\"\ndate = {date}\n"
+        ))
+    };
     assert!(Config::parse(&pin("2024-03-18")).is_ok());
     assert_eq!(
         err(&pin("2024-03-19")).message,
@@ -134,23 +149,47 @@ fn pins_must_be_send_days_inside_the_cfp() {
 #[test]
 fn last_call_must_fall_inside_the_cfp() {
     let src = MINIMAL.replace("time = \"09:00\"", "time = \"09:00\"\nlast_call_days = 60");
-    assert!(err(&src).message.starts_with("schedule.last_call_days = 60 falls before the CFP opens"));
+    assert!(
+        err(&src)
+            .message
+            .starts_with("schedule.last_call_days = 60 falls before the CFP opens")
+    );
 }
 
 #[test]
 fn urls_and_mailboxes_are_validated() {
-    let d = err(&MINIMAL.replace("title = \"CFP Weekly\"", "title = \"CFP Weekly\"\nbase_url = \"javascript:alert(1)\""));
-    assert_eq!(d.message, "newsletter.base_url `javascript:alert(1)` is not an absolute https or http URL");
-    let d = err(&MINIMAL.replace("title = \"CFP Weekly\"", "title = \"CFP Weekly\"\nfrom = \"not an address\""));
+    let d = err(&MINIMAL.replace(
+        "title = \"CFP Weekly\"",
+        "title = \"CFP Weekly\"\nbase_url = \"javascript:alert(1)\"",
+    ));
+    assert_eq!(
+        d.message,
+        "newsletter.base_url `javascript:alert(1)` is not an absolute https or http URL"
+    );
+    let d = err(&MINIMAL.replace(
+        "title = \"CFP Weekly\"",
+        "title = \"CFP Weekly\"\nfrom = \"not an address\"",
+    ));
     assert_eq!(d.message, "`not an address` is not a valid mailbox");
-    let c = Config::parse(&MINIMAL.replace("title = \"CFP Weekly\"", "title = \"CFP Weekly\"\nbase_url = \"https://example.org/news/\"")).unwrap();
-    assert_eq!(c.newsletter.base_url.as_deref(), Some("https://example.org/news"));
+    let c = Config::parse(&MINIMAL.replace(
+        "title = \"CFP Weekly\"",
+        "title = \"CFP Weekly\"\nbase_url = \"https://example.org/news/\"",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.newsletter.base_url.as_deref(),
+        Some("https://example.org/news")
+    );
 }
 
 #[test]
 fn wrong_types_and_enum_values_are_reported() {
     let d = err(&with("[delivery]\ntransport = \"smpt\"\n"));
-    assert!(d.message.contains("unknown variant `smpt`"), "{}", d.message);
+    assert!(
+        d.message.contains("unknown variant `smpt`"),
+        "{}",
+        d.message
+    );
     assert_eq!(d.line, 16);
     let d = err(&with("[delivery]\nconcurrency = \"four\"\n"));
     assert!(d.message.contains("invalid type"), "{}", d.message);
@@ -184,7 +223,12 @@ fn from_file_errors_name_the_file() {
     let p = dir.path().join("config.toml");
     std::fs::write(&p, MINIMAL.replace("title =", "titel =")).unwrap();
     let e = Config::from_file(&p).unwrap_err();
-    assert!(e.message().starts_with(&format!("{}:3:1: unknown field `titel`", p.display())), "{}", e.message());
+    assert!(
+        e.message()
+            .starts_with(&format!("{}:3:1: unknown field `titel`", p.display())),
+        "{}",
+        e.message()
+    );
     assert_eq!(e.exit_code(), 2);
     let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err();
     assert!(e.message().contains("newsletter init"), "{}", e.message());
@@ -193,8 +237,20 @@ fn from_file_errors_name_the_file() {
 #[test]
 fn dst_gap_moves_forward_and_fold_takes_the_earlier() {
     let ny = chrono_tz::America::New_York;
-    let gap = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap().and_hms_opt(2, 30, 0).unwrap();
-    assert_eq!(resolve_local(ny, gap).to_rfc3339(), "2024-03-10T03:00:00-04:00");
-    let fold = NaiveDate::from_ymd_opt(2024, 11, 3).unwrap().and_hms_opt(1, 30, 0).unwrap();
-    assert_eq!(resolve_local(ny, fold).to_rfc3339(), "2024-11-03T01:30:00-04:00");
+    let gap = NaiveDate::from_ymd_opt(2024, 3, 10)
+        .unwrap()
+        .and_hms_opt(2, 30, 0)
+        .unwrap();
+    assert_eq!(
+        resolve_local(ny, gap).to_rfc3339(),
+        "2024-03-10T03:00:00-04:00"
+    );
+    let fold = NaiveDate::from_ymd_opt(2024, 11, 3)
+        .unwrap()
+        .and_hms_opt(1, 30, 0)
+        .unwrap();
+    assert_eq!(
+        resolve_local(ny, fold).to_rfc3339(),
+        "2024-11-03T01:30:00-04:00"
+    );
 }

@@ -78,7 +78,7 @@ fn suggestions(wanted: &str) -> Vec<String> {
 }
 
 /// Edit distance between two strings, in characters.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+pub fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -101,7 +101,8 @@ mod tests {
         let z = Zone::parse("AoE").unwrap();
         assert_eq!(z.name, "AoE");
         use chrono::{Offset, TimeZone};
-        let off = z.tz.offset_from_utc_date(&chrono::NaiveDate::from_ymd_opt(2024, 4, 24).unwrap());
+        let off =
+            z.tz.offset_from_utc_date(&chrono::NaiveDate::from_ymd_opt(2024, 4, 24).unwrap());
         assert_eq!(off.fix().local_minus_utc(), -12 * 3600);
     }
 

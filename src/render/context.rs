@@ -1,0 +1,293 @@
+//! The data templates see. Everything here is non-personal (the same for
+//! every subscriber); the personal part is [`SubscriberContext`].
+//!
+//! The reference table of these fields is in README.md (Templates).
+
+use serde::{Deserialize, Serialize};
+
+use super::markdown;
+use crate::config::Config;
+use crate::schedule::{IssueKind, Plan, PlannedIssue};
+use crate::topics::{Topic, TopicList};
+
+/// The non-personal context of one issue: frozen into the state when the
+/// issue is first sent, so later edits never change a published issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueContext {
+    /// `newsletter`
+    pub newsletter: NewsletterContext,
+    /// `cfp`
+    pub cfp: CfpContext,
+    /// `issue`
+    pub issue: IssueInfo,
+    /// `notes`: the topic list's notes (paragraphs not followed by a list).
+    pub notes: Vec<NoteContext>,
+}
+
+/// `newsletter.*`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewsletterContext {
+    /// Its name.
+    pub title: String,
+    /// One sentence about it.
+    pub description: String,
+    /// Public base URL ("" when not configured).
+    pub base_url: String,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// The archive's index page (absolute; "" without base_url).
+    pub archive_url: String,
+    /// The RSS feed (absolute; "" without base_url).
+    pub feed_url: String,
+}
+
+/// `cfp.*`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CfpContext {
+    /// The CFP's name.
+    pub name: String,
+    /// Opening, RFC 3339.
+    pub opens: String,
+    /// Closing, RFC 3339.
+    pub closes: String,
+    /// Closing for people: "Friday, May 17, 2024 at 23:59 EDT".
+    pub closes_text: String,
+    /// The zone's name as configured.
+    pub timezone: String,
+    /// Where to submit ("" when not configured).
+    pub submit_url: String,
+    /// Calendar days from this issue's send date to the closing date.
+    pub days_left: i64,
+}
+
+/// `issue.*`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueInfo {
+    /// 1-based.
+    pub number: u32,
+    /// `weekly` or `last_call`.
+    pub kind: String,
+    /// Send time, RFC 3339.
+    pub send_at: String,
+    /// Send date for people: "Monday, March 4, 2024".
+    pub send_date: String,
+    /// The featured categories.
+    pub categories: Vec<CategoryContext>,
+    /// Absolute URL of its archive page ("" without base_url).
+    pub url: String,
+    /// Its archive page relative to the archive root: `issues/3-api/`.
+    pub path: String,
+    /// The issue before, if any.
+    pub previous: Option<Neighbour>,
+    /// The issue after, if any (the "next week" teaser).
+    pub next: Option<Neighbour>,
+    /// Whether this is the final issue of the CFP.
+    pub is_last: bool,
+}
+
+/// A neighbouring issue, for teasers and navigation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighbour {
+    /// Its number.
+    pub number: u32,
+    /// Its category names.
+    pub categories: Vec<String>,
+    /// `weekly` or `last_call`.
+    pub kind: String,
+    /// Its send date for people.
+    pub send_date: String,
+}
+
+/// A featured category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoryContext {
+    /// As in the topic list.
+    pub name: String,
+    /// URL-safe, unique.
+    pub slug: String,
+    /// Its topics.
+    pub topics: Vec<TopicContext>,
+}
+
+/// A topic, rendered both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicContext {
+    /// HTML fragment (the only value templates mark `safe`).
+    pub html: String,
+    /// Plain text, links as `text <url>`.
+    pub text: String,
+    /// Sub-topics.
+    pub children: Vec<TopicContext>,
+}
+
+/// A note from the topic list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteContext {
+    /// HTML fragment.
+    pub html: String,
+    /// Plain text.
+    pub text: String,
+    /// Whether it sat inside an HTML comment.
+    pub hidden: bool,
+}
+
+/// `subscriber.*`: present only when rendering for one person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubscriberContext {
+    /// The address.
+    pub email: String,
+    /// The name, "" when unknown.
+    pub name: String,
+    /// Other CSV columns by header name.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// Personal unsubscribe URL ("" when none is configured).
+    pub unsubscribe_url: String,
+}
+
+impl SubscriberContext {
+    /// The stand-in used by `check` and `preview` without `--to`.
+    pub fn sample() -> Self {
+        SubscriberContext {
+            email: "ada@example.org".into(),
+            name: "Ada Lovelace".into(),
+            fields: std::collections::BTreeMap::new(),
+            unsubscribe_url: String::new(),
+        }
+    }
+}
+
+fn long_date(t: &chrono::DateTime<chrono_tz::Tz>) -> String {
+    t.format("%A, %B %-d, %Y").to_string()
+}
+
+/// The archive path of an issue: `issues/<number>-<first slug>/`.
+pub fn issue_path(number: u32, kind: IssueKind, first_slug: Option<&str>) -> String {
+    match (kind, first_slug) {
+        (IssueKind::LastCall, _) => format!("issues/{number}-last-call/"),
+        (_, Some(slug)) => format!("issues/{number}-{slug}/"),
+        (_, None) => format!("issues/{number}/"),
+    }
+}
+
+fn topic(t: &Topic, allow_html: bool) -> TopicContext {
+    TopicContext {
+        html: markdown::to_html(&t.markdown, allow_html),
+        text: markdown::to_text(&t.markdown),
+        children: t.children.iter().map(|c| topic(c, allow_html)).collect(),
+    }
+}
+
+impl IssueContext {
+    /// The context of `issue` from the current files.
+    pub fn build(
+        config: &Config,
+        topics: &TopicList,
+        plan: &Plan,
+        issue: &PlannedIssue,
+    ) -> IssueContext {
+        let base = config.newsletter.base_url.clone().unwrap_or_default();
+        let abs = |rel: &str| {
+            if base.is_empty() {
+                String::new()
+            } else {
+                format!("{base}/{rel}")
+            }
+        };
+        let allow_html = config.content.allow_html;
+        let cats: Vec<CategoryContext> = issue
+            .categories
+            .iter()
+            .filter_map(|&i| topics.categories.get(i))
+            .map(|c| CategoryContext {
+                name: c.name.clone(),
+                slug: c.slug.clone(),
+                topics: c.topics.iter().map(|t| topic(t, allow_html)).collect(),
+            })
+            .collect();
+        let path = issue_path(
+            issue.number,
+            issue.kind,
+            cats.first().map(|c| c.slug.as_str()),
+        );
+        let neighbour = |n: &PlannedIssue| Neighbour {
+            number: n.number,
+            categories: n
+                .categories
+                .iter()
+                .filter_map(|&i| topics.categories.get(i))
+                .map(|c| c.name.clone())
+                .collect(),
+            kind: n.kind.as_str().into(),
+            send_date: long_date(&n.send_at),
+        };
+        let pos = plan.issues.iter().position(|i| i.number == issue.number);
+        let previous = pos
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| plan.issues.get(p))
+            .map(neighbour);
+        let next = pos.and_then(|p| plan.issues.get(p + 1)).map(neighbour);
+        let cfp = &config.cfp;
+        IssueContext {
+            newsletter: NewsletterContext {
+                title: config.newsletter.title.clone(),
+                description: config.newsletter.description.clone(),
+                base_url: base.clone(),
+                language: config.newsletter.language.clone(),
+                archive_url: abs(""),
+                feed_url: abs(&feed_file_name(config)),
+            },
+            cfp: CfpContext {
+                name: cfp.name.clone(),
+                opens: cfp.opens_at().to_rfc3339(),
+                closes: cfp.closes_at().to_rfc3339(),
+                closes_text: cfp
+                    .closes_at()
+                    .format("%A, %B %-d, %Y at %H:%M %Z")
+                    .to_string(),
+                timezone: cfp.timezone.name.clone(),
+                submit_url: cfp.submit_url.clone().unwrap_or_default(),
+                days_left: issue.days_left,
+            },
+            issue: IssueInfo {
+                number: issue.number,
+                kind: issue.kind.as_str().into(),
+                send_at: issue.send_at.to_rfc3339(),
+                send_date: long_date(&issue.send_at),
+                categories: cats,
+                url: abs(&path),
+                path,
+                previous,
+                next: next.clone(),
+                is_last: next.is_none(),
+            },
+            notes: topics
+                .notes
+                .iter()
+                .map(|n| NoteContext {
+                    html: markdown::to_html(&n.markdown, allow_html),
+                    text: markdown::to_text(&n.markdown),
+                    hidden: n.hidden,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The feed's file name relative to the archive root when the feed lives
+/// inside it (the default), else just its file name.
+pub fn feed_file_name(config: &Config) -> String {
+    config
+        .feed
+        .path
+        .strip_prefix(&config.feed.archive_dir)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .or_else(|| {
+            config
+                .feed
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "feed.xml".into())
+}

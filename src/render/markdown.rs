@@ -1,0 +1,169 @@
+//! Topic Markdown to HTML and to plain text, from the same source.
+//!
+//! Raw HTML in the topic list is escaped (shown as text) unless
+//! `[content] allow_html = true`. Links whose scheme is not http, https or
+//! mailto (`javascript:` and friends) lose their link and keep their text,
+//! whatever `allow_html` says.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+fn options() -> Options {
+    Options::ENABLE_STRIKETHROUGH
+}
+
+/// Whether a link target is safe to put in `href`.
+pub fn safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+        || lower.starts_with('#')
+}
+
+/// Inline Markdown (one topic) as an HTML fragment without a wrapping `<p>`.
+pub fn to_html(md: &str, allow_html: bool) -> String {
+    let mut unsafe_link_depth = 0usize;
+    let events = Parser::new_ext(md, options()).filter_map(|ev| match ev {
+        Event::Html(h) | Event::InlineHtml(h) if !allow_html => Some(Event::Text(h)),
+        Event::Start(Tag::Link { ref dest_url, .. }) if !safe_url(dest_url) => {
+            unsafe_link_depth += 1;
+            None
+        }
+        Event::End(TagEnd::Link) if unsafe_link_depth > 0 => {
+            unsafe_link_depth -= 1;
+            None
+        }
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        other => Some(other),
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    let trimmed = html.trim_end();
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|s| s.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => trimmed.to_string(),
+    }
+}
+
+/// Inline Markdown as plain text: emphasis dropped, code kept, links
+/// written as `text <url>` (just `<url>` when the text is the URL).
+pub fn to_text(md: &str) -> String {
+    let mut out = String::new();
+    let mut link: Option<(CowStr, usize)> = None;
+    for ev in Parser::new_ext(md, options()) {
+        match ev {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::Start(Tag::Link { dest_url, .. }) => link = Some((dest_url, out.len())),
+            Event::End(TagEnd::Link) => {
+                if let Some((url, start)) = link.take() {
+                    let text = out.get(start..).unwrap_or("").to_string();
+                    if text == url.as_ref() || text.is_empty() {
+                        out.truncate(start);
+                        out.push_str(&format!("<{url}>"));
+                    } else {
+                        out.push_str(&format!(" <{url}>"));
+                    }
+                }
+            }
+            Event::End(TagEnd::Paragraph) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Wraps `text` at `width` columns (characters), never breaking a word (a
+/// long URL stays whole on its own line). The first line starts with
+/// `first`, the others with `rest`.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut at_line_start = true;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if !at_line_start && col + 1 + len > width {
+            out.push('\n');
+            out.push_str(rest);
+            col = rest.chars().count();
+            at_line_start = true;
+        }
+        if !at_line_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+        at_line_start = false;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_emphasis_and_code_become_html() {
+        assert_eq!(
+            to_html(
+                "New *uv* [package manager](https://github.com/astral-sh/uv) and `pip`",
+                false
+            ),
+            "New <em>uv</em> <a href=\"https://github.com/astral-sh/uv\">package manager</a> and <code>pip</code>"
+        );
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        assert_eq!(
+            to_html("a <script>x</script> b", false),
+            "a &lt;script&gt;x&lt;/script&gt; b"
+        );
+        assert_eq!(to_html("a <b>bold</b>", true), "a <b>bold</b>");
+        assert_eq!(
+            to_html("<img src=x onerror=alert(1)>", false),
+            "&lt;img src=x onerror=alert(1)&gt;"
+        );
+    }
+
+    #[test]
+    fn unsafe_link_schemes_lose_the_link() {
+        assert_eq!(to_html("[click](javascript:alert(1))", true), "click");
+        assert_eq!(
+            to_html("[mail](mailto:a@b.c)", false),
+            "<a href=\"mailto:a@b.c\">mail</a>"
+        );
+    }
+
+    #[test]
+    fn plain_text_writes_links_with_their_urls() {
+        assert_eq!(
+            to_text(
+                "New developments, including [uv package manager](https://github.com/astral-sh/uv)"
+            ),
+            "New developments, including uv package manager <https://github.com/astral-sh/uv>"
+        );
+        assert_eq!(to_text("<https://x.org>"), "<https://x.org>");
+        assert_eq!(to_text("**Bold** and `code`"), "Bold and code");
+    }
+
+    #[test]
+    fn wrap_respects_the_width_and_keeps_long_words() {
+        let w = wrap("aaa bbb ccc ddd", 9, "- ", "  ");
+        assert_eq!(w, "- aaa bbb\n  ccc ddd");
+        let long = "x".repeat(100);
+        let w = wrap(&format!("see {long} now"), 20, "", "");
+        assert_eq!(w, format!("see\n{long}\nnow"));
+        assert!(
+            wrap("a b c d e f g h i j k l m n o p", 10, "", "")
+                .lines()
+                .all(|l| l.chars().count() <= 10)
+        );
+    }
+}

@@ -1,0 +1,1864 @@
+//! Durable state: the issues as published, who got which issue, and who
+//! unsubscribed. One embedded SQLite file; plus the send lock next to it.
+//!
+//! # Durability
+//!
+//! The database runs in WAL mode with `synchronous=NORMAL`. A transaction is
+//! in the write-ahead log, in the operating system's page cache, before its
+//! `COMMIT` returns; the log is synced to disk at checkpoints. So a process
+//! that is killed (SIGKILL, a panic, the OOM killer, Ctrl-C) never loses a
+//! committed transaction: the kernel still writes the pages out, and the next
+//! open replays the log. That is the threat model of this module. An
+//! operating-system crash or a power cut may lose the last few committed
+//! transactions (the file stays consistent; it never corrupts); the cost of
+//! that would be a recipient getting an issue twice, which we accept in
+//! exchange for not syncing on every batch.
+//!
+//! # Schema
+//!
+//! The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] lists
+//! the steps, each applied in its own transaction together with the version
+//! bump. The file is also stamped with `PRAGMA application_id` so that
+//! another program's SQLite file is refused instead of being written into.
+//!
+//! The module never reads the clock: every timestamp is passed in, and
+//! stored as RFC 3339 text.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of a state database: "NLST" in ASCII.
+pub const APPLICATION_ID: i32 = 0x4E4C_5354;
+
+/// How long a statement waits for another connection's write lock before it
+/// fails with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The schema migrations, in order. Step `i` (0-based) takes the database
+/// from `user_version` `i` to `i + 1`. Never edit a step once released; add
+/// a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: issues, deliveries, suppressions.
+    "PRAGMA application_id = 1313624916; -- 0x4E4C5354, APPLICATION_ID
+
+     CREATE TABLE issues (
+         number       INTEGER PRIMARY KEY CHECK (number >= 0),
+         kind         TEXT NOT NULL,
+         send_at      TEXT NOT NULL,            -- RFC 3339
+         categories   TEXT NOT NULL,            -- JSON array of strings
+         slugs        TEXT NOT NULL,            -- JSON array of strings
+         subject      TEXT NOT NULL,
+         context_json TEXT NOT NULL,            -- opaque render context
+         published_at TEXT NOT NULL             -- RFC 3339
+     ) STRICT;
+
+     CREATE TABLE deliveries (
+         issue        INTEGER NOT NULL CHECK (issue >= 0),
+         key          TEXT NOT NULL,            -- normalized address
+         email        TEXT NOT NULL,
+         status       TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+         attempts     INTEGER NOT NULL CHECK (attempts >= 0),
+         last_reply   TEXT,
+         message_id   TEXT NOT NULL,
+         created_at   TEXT NOT NULL,            -- RFC 3339, first outcome
+         updated_at   TEXT NOT NULL,            -- RFC 3339, last outcome
+         sent_at      TEXT,                     -- RFC 3339, when it became sent
+         PRIMARY KEY (issue, key)
+     ) STRICT, WITHOUT ROWID;
+
+     CREATE INDEX deliveries_by_status ON deliveries (issue, status);
+
+     CREATE TABLE suppressions (
+         key           TEXT PRIMARY KEY,        -- normalized address
+         suppressed_at TEXT NOT NULL            -- RFC 3339
+     ) STRICT, WITHOUT ROWID;",
+];
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The state database: one SQLite connection and the file's path.
+#[derive(Debug)]
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// An issue as it was first sent. Frozen: once stored it never changes, so
+/// a later send, a resend and the feed all show the same issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenIssue {
+    /// The issue number.
+    pub number: u32,
+    /// What kind of issue this is (opaque to this module).
+    pub kind: String,
+    /// The scheduled send time, RFC 3339.
+    pub send_at: String,
+    /// The categories it covers.
+    pub categories: Vec<String>,
+    /// The slugs of the topics in it.
+    pub slugs: Vec<String>,
+    /// The subject line.
+    pub subject: String,
+    /// The non-personal render context, as JSON (opaque to this module).
+    pub context_json: String,
+    /// When it was first sent, RFC 3339.
+    pub published_at: String,
+}
+
+/// Where a delivery stands. Stored as the text `pending`, `sent` or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Not delivered yet, to be tried again (say, a temporary SMTP failure).
+    Pending,
+    /// Accepted by the server. Final: a sent delivery never changes again.
+    Sent,
+    /// Refused for good (say, a permanent SMTP failure); not retried.
+    Failed,
+}
+
+impl Status {
+    /// The stored text: `pending`, `sent` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// The status for its stored text.
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "pending" => Some(Status::Pending),
+            "sent" => Some(Status::Sent),
+            "failed" => Some(Status::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for Status {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Status {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        Status::parse(s).ok_or_else(|| FromSqlError::Other(format!("unknown status `{s}`").into()))
+    }
+}
+
+/// What happened to one message: the input of [`State::record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The issue number.
+    pub issue: u32,
+    /// The recipient's normalized address (the caller normalizes).
+    pub key: String,
+    /// The address as written in the subscriber list.
+    pub email: String,
+    /// The new status.
+    pub status: Status,
+    /// The last SMTP reply, or the error.
+    pub reply: Option<String>,
+    /// The `Message-ID` of the message.
+    pub message_id: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+/// How many deliveries of an issue are in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Accepted by the server.
+    pub sent: u64,
+    /// Refused for good.
+    pub failed: u64,
+    /// To be tried again.
+    pub pending: u64,
+}
+
+/// One delivery, as `status --issue N` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// The address as written in the subscriber list.
+    pub email: String,
+    /// Where it stands.
+    pub status: Status,
+    /// How many outcomes were recorded for it.
+    pub attempts: u32,
+    /// The last SMTP reply or error.
+    pub reply: Option<String>,
+    /// When the last outcome was recorded, RFC 3339.
+    pub updated_at: String,
+}
+
+/// A timestamp as stored: RFC 3339, UTC, whole seconds (`2024-03-18T13:00:00Z`).
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A SQLite error on the database at `path`, worded for the user. `action`
+/// completes "cannot ... the state database PATH".
+fn db_error(path: &Path, action: &str, err: rusqlite::Error) -> Error {
+    let (input, what) = match err.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => (
+            true,
+            Some("the file is not a SQLite database; check the state path in the config"),
+        ),
+        Some(ErrorCode::DatabaseCorrupt) => (false, Some("the database file is corrupt")),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => (
+            false,
+            Some("another process kept it locked for too long; try again"),
+        ),
+        Some(ErrorCode::ReadOnly) => (
+            false,
+            Some("it is open read-only (by this command, or by file permissions)"),
+        ),
+        Some(ErrorCode::CannotOpen) => (false, Some("the file cannot be opened")),
+        Some(ErrorCode::PermissionDenied) => (true, Some("permission denied")),
+        Some(ErrorCode::DiskFull) => (false, Some("the disk is full")),
+        _ => (false, None),
+    };
+    let mut message = format!("cannot {action} the state database {}", path.display());
+    if let Some(what) = what {
+        message.push_str(": ");
+        message.push_str(what);
+    }
+    let error = if input {
+        Error::input(message)
+    } else {
+        Error::failed(message)
+    };
+    error.with_source(err)
+}
+
+/// A stored value this binary cannot make sense of.
+fn bad_value(
+    path: &Path,
+    what: &str,
+    err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::failed(format!(
+        "the state database {} holds a bad value in {what}; was it edited by hand?",
+        path.display()
+    ))
+    .with_source(err)
+}
+
+/// Creates the folder `path` is in, if it has one.
+fn create_parent(path: &Path, what: &str) -> Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(&format!("create the folder for {what}"), path, e)),
+        _ => Ok(()),
+    }
+}
+
+impl State {
+    /// Opens the database at `path`, creating the file and its parent
+    /// folders if needed, and brings its schema up to date.
+    ///
+    /// The connection uses WAL mode and `synchronous=NORMAL` (durable across
+    /// a killed process; see the module docs), a busy timeout of
+    /// [`BUSY_TIMEOUT`] and foreign keys. A database written by a newer
+    /// binary (a higher `user_version`), a file that is not SQLite and
+    /// another program's SQLite file are refused with a bad-input error
+    /// naming the file.
+    pub fn open(path: &Path) -> Result<State> {
+        if path.is_dir() {
+            return Err(Error::input(format!(
+                "cannot open the state database {}: it is a folder, not a file",
+                path.display()
+            )));
+        }
+        create_parent(path, "the state database")?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        State::connect(path, flags, false)
+    }
+
+    /// Opens an existing database for commands that must not create files
+    /// (`plan`, `feed`, `status`, `send --dry-run`): `Ok(None)` if there is
+    /// no file at `path`.
+    ///
+    /// The schema is brought up to date like [`State::open`] does (the only
+    /// write it makes); after that the connection is query-only, so the
+    /// writing methods ([`State::freeze`], [`State::record`],
+    /// [`State::suppress`], [`State::unsuppress`]) fail. While the
+    /// connection is open SQLite keeps its `-wal` and `-shm` files next to
+    /// the database; closing the last connection removes them.
+    pub fn open_existing(path: &Path) -> Result<Option<State>> {
+        match path.try_exists() {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => return Err(Error::io("open the state database", path, e)),
+        }
+        if path.is_dir() {
+            return Err(Error::input(format!(
+                "cannot open the state database {}: it is a folder, not a file",
+                path.display()
+            )));
+        }
+        // No SQLITE_OPEN_CREATE: if the file vanished since the check, this
+        // fails instead of creating an empty database.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        State::connect(path, flags, true).map(Some)
+    }
+
+    /// The path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(path: &Path, flags: OpenFlags, query_only: bool) -> Result<State> {
+        let open_err = |e| db_error(path, "open", e);
+        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+
+        // Look at the file before changing anything in it. This first read
+        // is also where SQLite notices a file that is not a database.
+        let version = check_identity(&conn, path)?;
+
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::failed(format!(
+                "cannot open the state database {}: SQLite could not switch it to WAL mode \
+                 (it stays in `{mode}` mode); is it on a network file system?",
+                path.display()
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+
+        if version < SCHEMA_VERSION {
+            migrate(&mut conn, path)?;
+        }
+        if query_only {
+            conn.pragma_update(None, "query_only", true)
+                .map_err(open_err)?;
+        }
+        Ok(State {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err<'a>(&'a self, action: &'a str) -> impl Fn(rusqlite::Error) -> Error + 'a {
+        move |e| db_error(&self.path, action, e)
+    }
+
+    // ---- Published issues ------------------------------------------------
+
+    /// Stores `issue` if no issue with its number is stored yet, and returns
+    /// the stored record. An existing record wins: a frozen issue never
+    /// changes.
+    pub fn freeze(&self, issue: &FrozenIssue) -> Result<FrozenIssue> {
+        let action = "freeze an issue in";
+        let categories = serde_json::to_string(&issue.categories)
+            .map_err(|e| Error::failed("cannot encode the categories as JSON").with_source(e))?;
+        let slugs = serde_json::to_string(&issue.slugs)
+            .map_err(|e| Error::failed("cannot encode the slugs as JSON").with_source(e))?;
+        self.conn
+            .execute(
+                "INSERT INTO issues
+                     (number, kind, send_at, categories, slugs, subject, context_json, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (number) DO NOTHING",
+                params![
+                    issue.number,
+                    issue.kind,
+                    issue.send_at,
+                    categories,
+                    slugs,
+                    issue.subject,
+                    issue.context_json,
+                    issue.published_at,
+                ],
+            )
+            .map_err(self.err(action))?;
+        self.frozen(issue.number)?.ok_or_else(|| {
+            Error::failed(format!(
+                "cannot freeze issue {} in the state database {}: it is not there after storing it",
+                issue.number,
+                self.path.display()
+            ))
+        })
+    }
+
+    /// The frozen issue with this number, if it was published.
+    pub fn frozen(&self, number: u32) -> Result<Option<FrozenIssue>> {
+        let raw = self
+            .conn
+            .prepare_cached(&format!("{SELECT_ISSUE} WHERE number = ?1"))
+            .and_then(|mut stmt| stmt.query_row([number], RawIssue::from_row).optional())
+            .map_err(self.err("read a frozen issue from"))?;
+        raw.map(|r| r.decode(&self.path)).transpose()
+    }
+
+    /// All frozen issues, by number.
+    pub fn frozen_issues(&self) -> Result<Vec<FrozenIssue>> {
+        let raws = self
+            .conn
+            .prepare_cached(&format!("{SELECT_ISSUE} ORDER BY number"))
+            .and_then(|mut stmt| {
+                stmt.query_map([], RawIssue::from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(self.err("read the frozen issues from"))?;
+        raws.into_iter().map(|r| r.decode(&self.path)).collect()
+    }
+
+    // ---- Deliveries ------------------------------------------------------
+
+    /// The keys of the recipients of `issue` that are done with: sent or
+    /// failed. A send skips them; pending ones are tried again.
+    pub fn done_keys(&self, issue: u32) -> Result<HashSet<String>> {
+        self.conn
+            .prepare_cached(
+                "SELECT key FROM deliveries WHERE issue = ?1 AND status IN ('sent', 'failed')",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([issue], |row| row.get(0))?
+                    .collect::<rusqlite::Result<HashSet<String>>>()
+            })
+            .map_err(self.err("read the deliveries from"))
+    }
+
+    /// Records a batch of outcomes in one transaction (group commit): all
+    /// of them or, on error, none.
+    ///
+    /// Each outcome inserts or updates the row for (issue, key): one more
+    /// attempt, the new status, reply, Message-ID and time. A row that is
+    /// already `sent` stays exactly as it is: later outcomes for it are
+    /// ignored. Outcomes for the same key within a batch apply in order.
+    pub fn record(&mut self, outcomes: &[Outcome]) -> Result<()> {
+        let State { conn, path } = self;
+        let err = |e| db_error(path, "record deliveries in", e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO deliveries (issue, key, email, status, attempts, last_reply,
+                                             message_id, created_at, updated_at, sent_at)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7,
+                             CASE WHEN ?4 = 'sent' THEN ?7 END)
+                     ON CONFLICT (issue, key) DO UPDATE SET
+                         email      = excluded.email,
+                         status     = excluded.status,
+                         attempts   = deliveries.attempts + 1,
+                         last_reply = excluded.last_reply,
+                         message_id = excluded.message_id,
+                         updated_at = excluded.updated_at,
+                         sent_at    = excluded.sent_at
+                     WHERE deliveries.status <> 'sent'",
+                )
+                .map_err(err)?;
+            for o in outcomes {
+                stmt.execute(params![
+                    o.issue,
+                    o.key,
+                    o.email,
+                    o.status,
+                    o.reply,
+                    o.message_id,
+                    stamp(o.at),
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// How many deliveries of `issue` are sent, failed and pending.
+    pub fn counts(&self, issue: u32) -> Result<Counts> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT status, COUNT(*) FROM deliveries WHERE issue = ?1 GROUP BY status",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([issue], |row| {
+                    Ok((row.get::<_, Status>(0)?, row.get::<_, i64>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(self.err("count the deliveries in"))?;
+        let mut counts = Counts::default();
+        for (status, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            match status {
+                Status::Sent => counts.sent = n,
+                Status::Failed => counts.failed = n,
+                Status::Pending => counts.pending = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The failed and pending deliveries of `issue` with their last replies:
+    /// failed first, then pending, each by address.
+    pub fn failures(&self, issue: u32) -> Result<Vec<DeliveryRow>> {
+        self.conn
+            .prepare_cached(
+                "SELECT email, status, attempts, last_reply, updated_at FROM deliveries
+                 WHERE issue = ?1 AND status IN ('failed', 'pending')
+                 ORDER BY status = 'pending', email, key",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([issue], |row| {
+                    Ok(DeliveryRow {
+                        email: row.get(0)?,
+                        status: row.get(1)?,
+                        attempts: row.get(2)?,
+                        reply: row.get(3)?,
+                        updated_at: row.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(self.err("read the failed deliveries from"))
+    }
+
+    /// How many deliveries of `issue` were sent.
+    pub fn sent_count(&self, issue: u32) -> Result<u64> {
+        self.count(
+            "SELECT COUNT(*) FROM deliveries WHERE issue = ?1 AND status = 'sent'",
+            [issue],
+            "count the deliveries in",
+        )
+    }
+
+    fn count(&self, sql: &str, params: impl rusqlite::Params, action: &str) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(params, |row| row.get(0)))
+            .map_err(self.err(action))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    // ---- Suppressions ----------------------------------------------------
+
+    /// Suppresses these normalized addresses (unsubscribes them) as of
+    /// `now`, in one transaction. Returns how many were not suppressed yet;
+    /// an address already suppressed keeps its original time.
+    pub fn suppress(&mut self, keys: &[String], now: DateTime<Utc>) -> Result<usize> {
+        let State { conn, path } = self;
+        let err = |e| db_error(path, "store unsubscribes in", e);
+        let now = stamp(now);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut new = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO suppressions (key, suppressed_at) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .map_err(err)?;
+            for key in keys {
+                new += stmt.execute(params![key, now]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(new)
+    }
+
+    /// Lifts the suppression of these normalized addresses, in one
+    /// transaction. Returns how many were suppressed.
+    pub fn unsuppress(&mut self, keys: &[String]) -> Result<usize> {
+        let State { conn, path } = self;
+        let err = |e| db_error(path, "remove unsubscribes from", e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut removed = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM suppressions WHERE key = ?1")
+                .map_err(err)?;
+            for key in keys {
+                removed += stmt.execute([key]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(removed)
+    }
+
+    /// Whether this normalized address is suppressed.
+    pub fn is_suppressed(&self, key: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM suppressions WHERE key = ?1)")
+            .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)))
+            .map_err(self.err("read the unsubscribes from"))
+    }
+
+    /// All suppressed normalized addresses.
+    pub fn suppressed_keys(&self) -> Result<HashSet<String>> {
+        self.conn
+            .prepare_cached("SELECT key FROM suppressions")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| row.get(0))?
+                    .collect::<rusqlite::Result<HashSet<String>>>()
+            })
+            .map_err(self.err("read the unsubscribes from"))
+    }
+
+    /// How many addresses are suppressed.
+    pub fn suppressed_count(&self) -> Result<u64> {
+        self.count(
+            "SELECT COUNT(*) FROM suppressions",
+            [],
+            "count the unsubscribes in",
+        )
+    }
+}
+
+/// Reads `application_id` and `user_version` and refuses files this binary
+/// must not touch. Returns the schema version.
+fn check_identity(conn: &Connection, path: &Path) -> Result<i64> {
+    let open_err = |e| db_error(path, "open", e);
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .map_err(open_err)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(open_err)?;
+    if app_id != 0 && app_id != APPLICATION_ID {
+        return Err(Error::input(format!(
+            "cannot open the state database {}: it is another program's SQLite database \
+             (application id {app_id:#x}); check the state path in the config",
+            path.display()
+        )));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::input(format!(
+            "cannot open the state database {}: its schema version is {version}, but this \
+             newsletter binary knows versions up to {SCHEMA_VERSION}; it was written by a newer \
+             newsletter, so upgrade this one",
+            path.display()
+        )));
+    }
+    if version == 0 {
+        let objects: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(open_err)?;
+        if objects > 0 {
+            return Err(Error::input(format!(
+                "cannot open the state database {}: it is a SQLite database with tables but \
+                 not a newsletter state database; check the state path in the config",
+                path.display()
+            )));
+        }
+    }
+    Ok(version)
+}
+
+/// Applies the missing [`MIGRATIONS`], each in its own transaction with its
+/// version bump. The version is read again inside each (write-locked)
+/// transaction, so two processes opening an old file at once are safe.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let err = |e| db_error(path, "upgrade the schema of", e);
+    for (done, step) in (0_i64..).zip(MIGRATIONS) {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(err)?;
+        if version > done {
+            continue; // already applied; dropping `tx` rolls back nothing
+        }
+        tx.execute_batch(step).map_err(err)?;
+        tx.pragma_update(None, "user_version", done + 1)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+const SELECT_ISSUE: &str = "SELECT number, kind, send_at, categories, slugs, subject, \
+                            context_json, published_at FROM issues";
+
+/// An `issues` row before its JSON columns are decoded.
+struct RawIssue {
+    number: u32,
+    kind: String,
+    send_at: String,
+    categories: String,
+    slugs: String,
+    subject: String,
+    context_json: String,
+    published_at: String,
+}
+
+impl RawIssue {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawIssue> {
+        Ok(RawIssue {
+            number: row.get(0)?,
+            kind: row.get(1)?,
+            send_at: row.get(2)?,
+            categories: row.get(3)?,
+            slugs: row.get(4)?,
+            subject: row.get(5)?,
+            context_json: row.get(6)?,
+            published_at: row.get(7)?,
+        })
+    }
+
+    fn decode(self, path: &Path) -> Result<FrozenIssue> {
+        let list = |json: &str, column: &str| {
+            serde_json::from_str::<Vec<String>>(json).map_err(|e| {
+                bad_value(
+                    path,
+                    &format!("issues.{column} of issue {}", self.number),
+                    e,
+                )
+            })
+        };
+        Ok(FrozenIssue {
+            number: self.number,
+            categories: list(&self.categories, "categories")?,
+            slugs: list(&self.slugs, "slugs")?,
+            kind: self.kind,
+            send_at: self.send_at,
+            subject: self.subject,
+            context_json: self.context_json,
+            published_at: self.published_at,
+        })
+    }
+}
+
+// ---- The send lock -------------------------------------------------------
+
+/// The path of the send lock of the database at `db_path`: `<db path>.lock`.
+pub fn lock_path(db_path: &Path) -> PathBuf {
+    let mut s = db_path.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// Proof that this process is the only one sending: an exclusive OS lock on
+/// `<db path>.lock`, held until this value is dropped.
+///
+/// The lock is `flock(2)` (what [`File::try_lock`] uses on Linux and the
+/// BSDs): the kernel releases it when the file is closed, including when the
+/// process dies by SIGKILL, so a crashed send never leaves a lock behind
+/// that blocks the next one. The lock file itself stays (deleting it would
+/// race with a process that just opened it); its contents, the holder's
+/// pid, only serve the error message of a second sender. Locks are per open
+/// file, so a second [`SendLock::acquire`] fails even in the same process.
+/// On network file systems the lock may not be exclusive across machines.
+#[derive(Debug)]
+pub struct SendLock {
+    /// Held only for its lock, which closing it releases.
+    _file: File,
+    path: PathBuf,
+}
+
+impl SendLock {
+    /// Takes an exclusive OS lock on `<db path>.lock`, creating it and its
+    /// folder if needed, then writes `pid` into it (truncate, write, flush)
+    /// so that a second process can name us.
+    ///
+    /// If another process holds the lock, fails (exit code 1) with
+    /// "another send is running (pid N)", N read from the lock file
+    /// ("unknown pid" if it cannot be read). Never blocks.
+    pub fn acquire(db_path: &Path, pid: u32) -> Result<SendLock> {
+        let path = lock_path(db_path);
+        create_parent(&path, "the send lock")?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false) // the holder's pid must survive our open
+            .open(&path)
+            .map_err(|e| Error::io("open the send lock", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = read_pid(&mut file)
+                    .map(|pid| format!("pid {pid}"))
+                    .unwrap_or_else(|| "unknown pid".to_string());
+                return Err(Error::failed(format!(
+                    "another send is running ({holder}): it holds the lock {}; wait for it to \
+                     finish",
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::failed(format!(
+                    "cannot lock the send lock {}: {e}",
+                    path.display()
+                ))
+                .with_source(e));
+            }
+        }
+        let write = |file: &mut File| -> std::io::Result<()> {
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            writeln!(file, "{pid}")?;
+            file.flush()
+        };
+        write(&mut file).map_err(|e| Error::io("write the pid into the send lock", &path, e))?;
+        Ok(SendLock { _file: file, path })
+    }
+
+    /// The path of the lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The pid in a lock file, if it holds one.
+fn read_pid(file: &mut File) -> Option<u32> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    Read::take(&mut *file, 64).read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::io::BufRead;
+    use std::process::{Child, Command, Stdio};
+
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 3, 18, h, m, 0).unwrap()
+    }
+
+    fn db(dir: &tempfile::TempDir) -> PathBuf {
+        dir.path().join("state.db")
+    }
+
+    fn issue(number: u32, subject: &str) -> FrozenIssue {
+        FrozenIssue {
+            number,
+            kind: "weekly".into(),
+            send_at: "2024-03-18T09:00:00-04:00".into(),
+            categories: vec!["Rust".into(), "Ops & SRE".into()],
+            slugs: vec!["async-drop".into(), "élan".into()],
+            subject: subject.into(),
+            context_json: r#"{"intro":"Héllo \"world\"","topics":[1,2,3]}"#.into(),
+            published_at: "2024-03-18T13:00:05Z".into(),
+        }
+    }
+
+    fn outcome(
+        issue: u32,
+        key: &str,
+        status: Status,
+        reply: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Outcome {
+        Outcome {
+            issue,
+            key: key.into(),
+            email: key.to_uppercase(),
+            status,
+            reply: reply.map(str::to_string),
+            message_id: format!("<{issue}.{key}.{}@example.org>", at.timestamp()),
+            at,
+        }
+    }
+
+    fn keys(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn set(list: &[&str]) -> HashSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn raw(path: &Path) -> Connection {
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).unwrap()
+    }
+
+    fn pragma_i64(conn: &Connection, name: &str) -> i64 {
+        conn.pragma_query_value(None, name, |r| r.get(0)).unwrap()
+    }
+
+    fn assert_names_file(err: &Error, path: &Path) {
+        assert!(
+            err.message().contains(&path.display().to_string()),
+            "message does not name {}: {}",
+            path.display(),
+            err.message()
+        );
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    // ---- Opening and migrations -----------------------------------------
+
+    #[test]
+    fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/state.db");
+        let state = State::open(&path).unwrap();
+        assert!(path.is_file());
+        assert_eq!(state.path(), path);
+        assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 1);
+        assert_eq!(
+            pragma_i64(&state.conn, "application_id"),
+            i64::from(APPLICATION_ID)
+        );
+        let tables: Vec<String> = state
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(tables, ["deliveries", "issues", "suppressions"]);
+        state.freeze(&issue(1, "One")).unwrap();
+        drop(state);
+
+        // Reopening migrates nothing and keeps the data.
+        for _ in 0..2 {
+            let state = State::open(&path).unwrap();
+            assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
+            assert_eq!(state.frozen_issues().unwrap(), [issue(1, "One")]);
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_migrated() {
+        // A zero-byte file is an empty SQLite database, e.g. from `touch`.
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        std::fs::write(&path, b"").unwrap();
+        let state = State::open(&path).unwrap();
+        assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
+        assert_eq!(state.suppressed_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_binary_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        drop(State::open(&path).unwrap());
+        raw(&path)
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+
+        let err = State::open(&path).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(
+            err.message().contains("schema version is 2"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            err.message().contains("newer newsletter"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(err.exit_code(), 2);
+        let err = State::open_existing(&path).unwrap_err();
+        assert_names_file(&err, &path);
+        // Refusing it changed nothing.
+        assert_eq!(pragma_i64(&raw(&path), "user_version"), SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error_and_stays_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("short.db", b"hello, I am a text file\n".to_vec()),
+            (
+                "long.db",
+                (0..8192_u32).map(|i| (i * 7 + 3) as u8).collect(),
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            for err in [
+                State::open(&path).unwrap_err(),
+                State::open_existing(&path).unwrap_err(),
+            ] {
+                assert_names_file(&err, &path);
+                assert!(
+                    err.message().contains("not a SQLite database"),
+                    "{}",
+                    err.message()
+                );
+                assert_eq!(err.exit_code(), 2);
+                assert!(crate::report(&err).contains("caused by: file is not a database"));
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name} was modified");
+        }
+    }
+
+    #[test]
+    fn another_programs_sqlite_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let tables = dir.path().join("tables.db");
+        Connection::open(&tables)
+            .unwrap()
+            .execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+            .unwrap();
+        let err = State::open(&tables).unwrap_err();
+        assert_names_file(&err, &tables);
+        assert!(
+            err.message().contains("not a newsletter state database"),
+            "{}",
+            err.message()
+        );
+
+        let app = dir.path().join("app.db");
+        Connection::open(&app)
+            .unwrap()
+            .pragma_update(None, "application_id", 42)
+            .unwrap();
+        let err = State::open(&app).unwrap_err();
+        assert_names_file(&err, &app);
+        assert!(
+            err.message().contains("another program's"),
+            "{}",
+            err.message()
+        );
+
+        // Neither was written into.
+        assert_eq!(pragma_i64(&raw(&tables), "user_version"), 0);
+        assert_eq!(
+            raw(&tables)
+                .pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))
+                .unwrap(),
+            "delete"
+        );
+    }
+
+    #[test]
+    fn a_folder_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        for err in [
+            State::open(dir.path()).unwrap_err(),
+            State::open_existing(dir.path()).unwrap_err(),
+        ] {
+            assert_names_file(&err, dir.path());
+            assert!(
+                err.message().contains("it is a folder"),
+                "{}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn wal_mode_synchronous_normal_and_foreign_keys_are_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let state = State::open(&path).unwrap();
+        let mode: String = state
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(pragma_i64(&state.conn, "synchronous"), 1); // NORMAL
+        assert_eq!(pragma_i64(&state.conn, "foreign_keys"), 1);
+        assert_eq!(pragma_i64(&state.conn, "busy_timeout"), 10_000);
+        // WAL is a property of the file: a plain connection sees it too.
+        let mode: String = raw(&path)
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn open_existing_on_a_missing_file_returns_none_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(State::open_existing(&db(&dir)).unwrap().is_none());
+        assert!(
+            State::open_existing(&dir.path().join("sub/dir/state.db"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{:?}",
+            files_in(dir.path())
+        );
+    }
+
+    #[test]
+    fn open_existing_reads_but_does_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        {
+            let mut state = State::open(&path).unwrap();
+            state.freeze(&issue(4, "Four")).unwrap();
+            state.suppress(&keys(&["a@x.org"]), t(9, 0)).unwrap();
+        }
+        let mut state = State::open_existing(&path).unwrap().unwrap();
+        assert_eq!(state.frozen(4).unwrap(), Some(issue(4, "Four")));
+        assert!(state.is_suppressed("a@x.org").unwrap());
+
+        let err = state.freeze(&issue(5, "Five")).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(err.message().contains("read-only"), "{}", err.message());
+        let err = state
+            .record(&[outcome(4, "b@x.org", Status::Sent, None, t(9, 0))])
+            .unwrap_err();
+        assert_names_file(&err, &path);
+        let err = state.suppress(&keys(&["b@x.org"]), t(9, 0)).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(state.unsuppress(&keys(&["a@x.org"])).is_err());
+        drop(state);
+
+        let state = State::open(&path).unwrap();
+        assert_eq!(state.frozen(5).unwrap(), None);
+        assert_eq!(state.counts(4).unwrap(), Counts::default());
+        assert_eq!(state.suppressed_keys().unwrap(), set(&["a@x.org"]));
+    }
+
+    #[test]
+    fn open_existing_migrates_an_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        std::fs::write(&path, b"").unwrap();
+        let state = State::open_existing(&path).unwrap().unwrap();
+        assert_eq!(state.frozen_issues().unwrap(), []);
+        assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
+    }
+
+    // ---- Frozen issues ----------------------------------------------------
+
+    #[test]
+    fn freeze_keeps_the_first_record_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let state = State::open(&path).unwrap();
+        let first = issue(7, "Issue #7: CFPs closing soon");
+        assert_eq!(state.freeze(&first).unwrap(), first);
+
+        let mut second = issue(7, "A different subject");
+        second.context_json = r#"{"changed":true}"#.into();
+        second.categories = vec!["Other".into()];
+        second.published_at = "2024-03-25T13:00:00Z".into();
+        assert_eq!(state.freeze(&second).unwrap(), first);
+        assert_eq!(state.frozen(7).unwrap(), Some(first.clone()));
+
+        // The stored bytes are exactly the first ones.
+        let (context, categories): (Vec<u8>, String) = state
+            .conn
+            .query_row(
+                "SELECT CAST(context_json AS BLOB), categories FROM issues WHERE number = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(context, first.context_json.as_bytes());
+        assert_eq!(categories, r#"["Rust","Ops & SRE"]"#);
+        drop(state);
+        assert_eq!(State::open(&path).unwrap().frozen(7).unwrap(), Some(first));
+    }
+
+    #[test]
+    fn frozen_issues_are_listed_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(&db(&dir)).unwrap();
+        assert_eq!(state.frozen(1).unwrap(), None);
+        for n in [3, 1, 12, 2] {
+            state.freeze(&issue(n, &format!("Issue {n}"))).unwrap();
+        }
+        let numbers: Vec<u32> = state
+            .frozen_issues()
+            .unwrap()
+            .iter()
+            .map(|i| i.number)
+            .collect();
+        assert_eq!(numbers, [1, 2, 3, 12]);
+        assert_eq!(state.frozen(12).unwrap().unwrap().subject, "Issue 12");
+    }
+
+    #[test]
+    fn a_hand_edited_issue_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let state = State::open(&path).unwrap();
+        state.freeze(&issue(1, "One")).unwrap();
+        state
+            .conn
+            .execute("UPDATE issues SET slugs = 'not json'", [])
+            .unwrap();
+        let err = state.frozen(1).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(
+            err.message().contains("issues.slugs of issue 1"),
+            "{}",
+            err.message()
+        );
+        assert!(state.frozen_issues().is_err());
+    }
+
+    // ---- Deliveries -------------------------------------------------------
+
+    #[test]
+    fn record_a_batch_and_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let mut state = State::open(&path).unwrap();
+        assert_eq!(state.counts(1).unwrap(), Counts::default());
+        state
+            .record(&[
+                outcome(1, "a@x.org", Status::Sent, Some("250 2.0.0 OK"), t(9, 0)),
+                outcome(1, "b@x.org", Status::Sent, Some("250 OK"), t(9, 0)),
+                outcome(
+                    1,
+                    "c@x.org",
+                    Status::Failed,
+                    Some("550 no such user"),
+                    t(9, 1),
+                ),
+                outcome(
+                    1,
+                    "d@x.org",
+                    Status::Pending,
+                    Some("451 try later"),
+                    t(9, 1),
+                ),
+                outcome(2, "a@x.org", Status::Sent, None, t(9, 2)),
+            ])
+            .unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 2,
+                failed: 1,
+                pending: 1
+            }
+        );
+        assert_eq!(
+            state.counts(2).unwrap(),
+            Counts {
+                sent: 1,
+                failed: 0,
+                pending: 0
+            }
+        );
+        assert_eq!(state.counts(3).unwrap(), Counts::default());
+        assert_eq!(state.sent_count(1).unwrap(), 2);
+        assert_eq!(state.sent_count(2).unwrap(), 1);
+        assert_eq!(state.sent_count(3).unwrap(), 0);
+        state.record(&[]).unwrap();
+
+        // The pending one is retried and goes through.
+        state
+            .record(&[outcome(
+                1,
+                "d@x.org",
+                Status::Sent,
+                Some("250 OK"),
+                t(10, 0),
+            )])
+            .unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 3,
+                failed: 1,
+                pending: 0
+            }
+        );
+
+        let row: (String, String, i64, Option<String>, String, String, String, Option<String>) = state
+            .conn
+            .query_row(
+                "SELECT email, status, attempts, last_reply, message_id, created_at, updated_at, sent_at
+                 FROM deliveries WHERE issue = 1 AND key = 'd@x.org'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            )
+            .unwrap();
+        let expected_message_id = format!("<1.d@x.org.{}@example.org>", t(10, 0).timestamp());
+        assert_eq!(
+            row,
+            (
+                "D@X.ORG".to_string(),
+                "sent".to_string(),
+                2,
+                Some("250 OK".to_string()),
+                expected_message_id,
+                "2024-03-18T09:01:00Z".to_string(),
+                "2024-03-18T10:00:00Z".to_string(),
+                Some("2024-03-18T10:00:00Z".to_string()),
+            )
+        );
+    }
+
+    #[test]
+    fn sent_is_sticky() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&db(&dir)).unwrap();
+        state
+            .record(&[outcome(1, "a@x.org", Status::Sent, Some("250 OK"), t(9, 0))])
+            .unwrap();
+        let before = state
+            .conn
+            .query_row("SELECT * FROM deliveries", [], |r| {
+                (0..10)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        // In a later batch, and twice within one batch.
+        state
+            .record(&[outcome(
+                1,
+                "a@x.org",
+                Status::Failed,
+                Some("550 gone"),
+                t(10, 0),
+            )])
+            .unwrap();
+        state
+            .record(&[
+                outcome(1, "a@x.org", Status::Pending, Some("451 later"), t(11, 0)),
+                outcome(1, "a@x.org", Status::Sent, Some("250 again"), t(11, 1)),
+            ])
+            .unwrap();
+        let after = state
+            .conn
+            .query_row("SELECT * FROM deliveries", [], |r| {
+                (0..10)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        assert_eq!(before, after);
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 1,
+                failed: 0,
+                pending: 0
+            }
+        );
+        assert!(state.failures(1).unwrap().is_empty());
+
+        // Within one batch, a row that becomes sent is final for the rest of it.
+        state
+            .record(&[
+                outcome(1, "b@x.org", Status::Pending, Some("451"), t(12, 0)),
+                outcome(1, "b@x.org", Status::Sent, Some("250"), t(12, 1)),
+                outcome(1, "b@x.org", Status::Failed, Some("550"), t(12, 2)),
+            ])
+            .unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 2,
+                failed: 0,
+                pending: 0
+            }
+        );
+    }
+
+    #[test]
+    fn failed_can_still_become_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&db(&dir)).unwrap();
+        state
+            .record(&[outcome(1, "a@x.org", Status::Failed, Some("550"), t(9, 0))])
+            .unwrap();
+        state
+            .record(&[outcome(1, "a@x.org", Status::Sent, Some("250"), t(9, 5))])
+            .unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 1,
+                failed: 0,
+                pending: 0
+            }
+        );
+        let attempts: i64 = state
+            .conn
+            .query_row("SELECT attempts FROM deliveries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(attempts, 2);
+    }
+
+    #[test]
+    fn a_batch_is_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let mut state = State::open(&path).unwrap();
+        state
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.deliveries WHEN NEW.key = 'bad'
+                 BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+            )
+            .unwrap();
+        let err = state
+            .record(&[
+                outcome(1, "a@x.org", Status::Sent, None, t(9, 0)),
+                outcome(1, "b@x.org", Status::Failed, None, t(9, 0)),
+                outcome(1, "bad", Status::Sent, None, t(9, 0)),
+            ])
+            .unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(
+            err.message()
+                .starts_with("cannot record deliveries in the state database")
+        );
+        assert!(
+            crate::report(&err).contains("boom"),
+            "{}",
+            crate::report(&err)
+        );
+        assert_eq!(state.counts(1).unwrap(), Counts::default());
+        // The connection is usable afterwards.
+        state
+            .record(&[outcome(1, "a@x.org", Status::Sent, None, t(9, 0))])
+            .unwrap();
+        assert_eq!(state.sent_count(1).unwrap(), 1);
+    }
+
+    #[test]
+    fn failures_lists_failed_then_pending_with_replies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&db(&dir)).unwrap();
+        state
+            .record(&[
+                outcome(1, "z@x.org", Status::Pending, Some("421 busy"), t(9, 0)),
+                outcome(
+                    1,
+                    "y@x.org",
+                    Status::Failed,
+                    Some("550 no such user"),
+                    t(9, 0),
+                ),
+                outcome(1, "a@x.org", Status::Sent, Some("250 OK"), t(9, 0)),
+                outcome(1, "b@x.org", Status::Pending, None, t(9, 0)),
+                outcome(
+                    2,
+                    "c@x.org",
+                    Status::Failed,
+                    Some("554 other issue"),
+                    t(9, 0),
+                ),
+            ])
+            .unwrap();
+        state
+            .record(&[outcome(
+                1,
+                "z@x.org",
+                Status::Pending,
+                Some("451 still busy"),
+                t(9, 30),
+            )])
+            .unwrap();
+        assert_eq!(
+            state.failures(1).unwrap(),
+            [
+                DeliveryRow {
+                    email: "Y@X.ORG".into(),
+                    status: Status::Failed,
+                    attempts: 1,
+                    reply: Some("550 no such user".into()),
+                    updated_at: "2024-03-18T09:00:00Z".into(),
+                },
+                DeliveryRow {
+                    email: "B@X.ORG".into(),
+                    status: Status::Pending,
+                    attempts: 1,
+                    reply: None,
+                    updated_at: "2024-03-18T09:00:00Z".into(),
+                },
+                DeliveryRow {
+                    email: "Z@X.ORG".into(),
+                    status: Status::Pending,
+                    attempts: 2,
+                    reply: Some("451 still busy".into()),
+                    updated_at: "2024-03-18T09:30:00Z".into(),
+                },
+            ]
+        );
+        assert_eq!(state.failures(2).unwrap().len(), 1);
+        assert!(state.failures(3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn done_keys_are_sent_and_failed_of_that_issue() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&db(&dir)).unwrap();
+        assert!(state.done_keys(1).unwrap().is_empty());
+        state
+            .record(&[
+                outcome(1, "sent@x.org", Status::Sent, None, t(9, 0)),
+                outcome(1, "failed@x.org", Status::Failed, None, t(9, 0)),
+                outcome(1, "pending@x.org", Status::Pending, None, t(9, 0)),
+                outcome(2, "other@x.org", Status::Sent, None, t(9, 0)),
+            ])
+            .unwrap();
+        assert_eq!(
+            state.done_keys(1).unwrap(),
+            set(&["sent@x.org", "failed@x.org"])
+        );
+        assert_eq!(state.done_keys(2).unwrap(), set(&["other@x.org"]));
+        assert!(state.done_keys(3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn status_text_round_trips() {
+        for s in [Status::Pending, Status::Sent, Status::Failed] {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(Status::parse("Sent"), None);
+    }
+
+    // ---- Suppressions -----------------------------------------------------
+
+    #[test]
+    fn suppress_and_unsuppress_count_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let mut state = State::open(&path).unwrap();
+        assert_eq!(state.suppressed_count().unwrap(), 0);
+        assert!(!state.is_suppressed("a@x.org").unwrap());
+
+        assert_eq!(
+            state
+                .suppress(&keys(&["a@x.org", "b@x.org", "a@x.org"]), t(9, 0))
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            state
+                .suppress(&keys(&["b@x.org", "c@x.org"]), t(10, 0))
+                .unwrap(),
+            1
+        );
+        assert_eq!(state.suppress(&[], t(10, 0)).unwrap(), 0);
+        assert!(state.is_suppressed("a@x.org").unwrap());
+        assert!(!state.is_suppressed("A@x.org").unwrap()); // keys are compared as given
+        assert_eq!(state.suppressed_count().unwrap(), 3);
+        assert_eq!(
+            state.suppressed_keys().unwrap(),
+            set(&["a@x.org", "b@x.org", "c@x.org"])
+        );
+        // A second suppression keeps the first time.
+        let at: String = state
+            .conn
+            .query_row(
+                "SELECT suppressed_at FROM suppressions WHERE key = 'b@x.org'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(at, "2024-03-18T09:00:00Z");
+
+        assert_eq!(
+            state
+                .unsuppress(&keys(&["a@x.org", "nobody@x.org", "a@x.org"]))
+                .unwrap(),
+            1
+        );
+        assert!(!state.is_suppressed("a@x.org").unwrap());
+        assert_eq!(state.suppressed_count().unwrap(), 2);
+        drop(state);
+        let state = State::open(&path).unwrap();
+        assert_eq!(
+            state.suppressed_keys().unwrap(),
+            set(&["b@x.org", "c@x.org"])
+        );
+    }
+
+    // ---- Durability and concurrency ---------------------------------------
+
+    #[test]
+    fn committed_rows_survive_a_connection_that_was_never_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let mut state = State::open(&path).unwrap();
+        state.freeze(&issue(1, "One")).unwrap();
+        state
+            .record(&[
+                outcome(1, "a@x.org", Status::Sent, None, t(9, 0)),
+                outcome(1, "b@x.org", Status::Failed, Some("550"), t(9, 0)),
+            ])
+            .unwrap();
+        state.suppress(&keys(&["c@x.org"]), t(9, 0)).unwrap();
+        std::mem::forget(state); // no close, no checkpoint
+        // The rows are only in the write-ahead log so far.
+        let wal = dir.path().join("state.db-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+
+        let state = State::open(&path).unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 1,
+                failed: 1,
+                pending: 0
+            }
+        );
+        assert_eq!(state.frozen(1).unwrap(), Some(issue(1, "One")));
+        assert!(state.is_suppressed("c@x.org").unwrap());
+    }
+
+    #[test]
+    fn a_reader_sees_what_a_writer_committed() {
+        // `status` runs while a send is writing.
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let mut writer = State::open(&path).unwrap();
+        let reader = State::open_existing(&path).unwrap().unwrap();
+        writer
+            .record(&[outcome(1, "a@x.org", Status::Sent, None, t(9, 0))])
+            .unwrap();
+        assert_eq!(reader.sent_count(1).unwrap(), 1);
+        writer
+            .record(&[outcome(1, "b@x.org", Status::Sent, None, t(9, 0))])
+            .unwrap();
+        assert_eq!(reader.sent_count(1).unwrap(), 2);
+    }
+
+    /// What [`child_process`] prints once it holds what it should.
+    const READY: &str = "state-test-child-ready";
+
+    /// A test binary run as a child process, killed by the parent test.
+    struct ChildProcess(Child);
+
+    impl ChildProcess {
+        /// Runs [`child_process`] with this role and waits until it says
+        /// it is ready.
+        fn spawn(role: &str, path: &Path) -> ChildProcess {
+            let mut child = Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "state::tests::child_process",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("NEWSLETTER_STATE_TEST_ROLE", role)
+                .env("NEWSLETTER_STATE_TEST_DB", path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stdout = child.stdout.take().unwrap();
+            let mut child = ChildProcess(child);
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            loop {
+                match lines.next() {
+                    // libtest prints "test NAME ... " before the output, on the same line.
+                    Some(Ok(line)) if line.trim_end().ends_with(READY) => break,
+                    Some(Ok(_)) => continue,
+                    _ => panic!(
+                        "the child process exited before it was ready: {:?}",
+                        child.0.wait()
+                    ),
+                }
+            }
+            child
+        }
+
+        fn kill(mut self) {
+            self.0.kill().unwrap(); // SIGKILL on Unix
+            let status = self.0.wait().unwrap();
+            assert!(!status.success());
+        }
+    }
+
+    impl Drop for ChildProcess {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Not a test: the body of the child processes of the tests below.
+    #[test]
+    #[ignore = "run as a child process by other tests"]
+    fn child_process() {
+        let (Ok(role), Some(path)) = (
+            std::env::var("NEWSLETTER_STATE_TEST_ROLE"),
+            std::env::var_os("NEWSLETTER_STATE_TEST_DB"),
+        ) else {
+            return;
+        };
+        let path = PathBuf::from(path);
+        let mut held = Vec::<Box<dyn std::any::Any>>::new();
+        match role.as_str() {
+            "record" => {
+                let mut state = State::open(&path).unwrap();
+                state
+                    .record(&[
+                        outcome(1, "a@x.org", Status::Sent, None, t(9, 0)),
+                        outcome(1, "b@x.org", Status::Pending, Some("451"), t(9, 0)),
+                    ])
+                    .unwrap();
+                held.push(Box::new(state));
+            }
+            "lock" => held.push(Box::new(
+                SendLock::acquire(&path, std::process::id()).unwrap(),
+            )),
+            other => panic!("unknown role {other}"),
+        }
+        println!("{READY}");
+        std::io::stdout().flush().unwrap();
+        // Wait to be killed; give up after a minute if the parent died.
+        std::thread::sleep(Duration::from_secs(60));
+    }
+
+    #[test]
+    fn committed_rows_survive_a_killed_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        drop(State::open(&path).unwrap());
+        ChildProcess::spawn("record", &path).kill();
+        let state = State::open(&path).unwrap();
+        assert_eq!(
+            state.counts(1).unwrap(),
+            Counts {
+                sent: 1,
+                failed: 0,
+                pending: 1
+            }
+        );
+    }
+
+    // ---- The send lock ----------------------------------------------------
+
+    #[test]
+    fn a_second_send_lock_fails_naming_the_holder_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/state.db");
+        let first = SendLock::acquire(&path, 4242).unwrap();
+        let lock_file = dir.path().join("data/state.db.lock");
+        assert_eq!(first.path(), lock_file);
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "4242\n");
+
+        let err = SendLock::acquire(&path, 99).unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("another send is running (pid 4242)"),
+            "{}",
+            err.message()
+        );
+        assert_names_file(&err, &path);
+        assert_eq!(err.exit_code(), 1);
+        // The failed attempt did not overwrite the holder's pid.
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "4242\n");
+
+        drop(first);
+        let again = SendLock::acquire(&path, 99).unwrap();
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "99\n");
+        drop(again);
+    }
+
+    #[test]
+    fn an_unreadable_pid_is_reported_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let _first = SendLock::acquire(&path, 1).unwrap();
+        std::fs::write(lock_path(&path), "garbage").unwrap();
+        let err = SendLock::acquire(&path, 2).unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("another send is running (unknown pid)"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn a_stale_lock_file_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        // Left behind by a crashed send with a long pid; nobody holds it.
+        std::fs::write(lock_path(&path), "1234567890\n").unwrap();
+        let _lock = SendLock::acquire(&path, 7).unwrap();
+        assert_eq!(std::fs::read_to_string(lock_path(&path)).unwrap(), "7\n");
+    }
+
+    #[test]
+    fn the_send_lock_holds_across_processes_and_dies_with_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let child = ChildProcess::spawn("lock", &path);
+        let err = SendLock::acquire(&path, std::process::id()).unwrap_err();
+        let expected = format!("another send is running (pid {})", child.0.id());
+        assert!(err.message().starts_with(&expected), "{}", err.message());
+
+        child.kill(); // SIGKILL: no destructor runs, the kernel drops the lock
+        let lock = SendLock::acquire(&path, std::process::id()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(lock.path()).unwrap().trim(),
+            std::process::id().to_string()
+        );
+    }
+
+    #[test]
+    fn the_send_lock_conflicts_with_the_flock_utility() {
+        // Only where flock(1) is installed: proves the lock is flock(2).
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        let lock = SendLock::acquire(&path, 1).unwrap();
+        let Ok(status) = Command::new("flock")
+            .args(["--nonblock", "--exclusive"])
+            .arg(lock_path(&path))
+            .arg("true")
+            .stderr(Stdio::null())
+            .status()
+        else {
+            return; // no flock(1) here
+        };
+        assert_eq!(status.code(), Some(1), "flock(1) got the lock we hold");
+        drop(lock);
+        let status = Command::new("flock")
+            .args(["--nonblock", "--exclusive"])
+            .arg(lock_path(&path))
+            .arg("true")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}

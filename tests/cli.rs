@@ -1,0 +1,225 @@
+//! The binary run as a process on the shipped files and on fixture projects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in `dir` with `args`; NEWSLETTER_NOW is cleared so only
+/// explicit `--now` values count.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("NEWSLETTER_NOW")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A copy of the shipped project in a temporary folder.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("config.toml"), dir.path().join("config.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    std::fs::copy(
+        root().join("content/topics.md"),
+        dir.path().join("content/topics.md"),
+    )
+    .unwrap();
+    dir
+}
+
+fn assert_bad_input(out: &Output, needle: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        err.contains(needle),
+        "expected {needle:?} in stderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn plan_on_the_shipped_files_lists_every_visible_category_on_mondays() {
+    let out = run_in(&root(), &["plan", "--now", "2024-03-20"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let visible = [
+        "Performance",
+        "Alternative Django Use Cases",
+        "Novel Uses for Django",
+        "API",
+        "How to Use/Better Popular CMS",
+        "New-ish or Experimental Technologies",
+        "Problem Solving Techniques",
+        "Python Packaging and Open Source",
+        "Django Core",
+        "Addressing Hard Topics/Making New Progress",
+        "Django Software Foundation",
+    ];
+    let mut at = 0;
+    for name in visible {
+        let pos = s[at..]
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} missing or out of order in\n{s}"));
+        at += pos;
+    }
+    assert!(s.contains("Mon 2024-03-04 09:00 EST"), "{s}");
+    assert!(s.contains("Mon 2024-03-11 09:00 EDT"), "{s}");
+    assert!(s.contains("LAST CALL"), "{s}");
+    assert!(
+        !s.contains("Opinionated"),
+        "hidden category scheduled:\n{s}"
+    );
+    let due = s.lines().filter(|l| l.ends_with(" due")).count();
+    assert_eq!(due, 3, "{s}");
+}
+
+#[test]
+fn plan_json_has_the_documented_shape() {
+    let out = run_in(
+        &root(),
+        &["plan", "--json", "--now", "2024-03-11T13:00:00Z"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cfp"]["name"], "DjangoCon US 2024");
+    assert_eq!(v["cfp"]["opens"], "2024-03-04T09:00:00-05:00");
+    assert_eq!(v["cfp"]["timezone"], "America/New_York");
+    let issues = v["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 12);
+    assert_eq!(issues[0]["number"], 1);
+    assert_eq!(issues[0]["send_at"], "2024-03-04T09:00:00-05:00");
+    assert_eq!(issues[0]["kind"], "weekly");
+    assert_eq!(issues[0]["categories"], serde_json::json!(["Performance"]));
+    assert_eq!(issues[0]["slugs"], serde_json::json!(["performance"]));
+    assert_eq!(issues[0]["days_left"], 74);
+    assert_eq!(issues[1]["state"], "due");
+    assert_eq!(issues[2]["state"], "upcoming");
+    assert_eq!(issues[11]["kind"], "last_call");
+    assert_eq!(v["unscheduled"], serde_json::json!([]));
+}
+
+#[test]
+fn now_comes_from_the_environment_too() {
+    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(root())
+        .args(["plan", "--json"])
+        .env("NEWSLETTER_NOW", "2024-01-01")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["state"] == "upcoming")
+    );
+}
+
+#[test]
+fn check_accepts_the_shipped_files() {
+    let out = run_in(&root(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok: "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_warns_about_unscheduled_categories() {
+    let dir = project();
+    let cfg = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&cfg).unwrap().replace(
+        "closes = 2024-05-17T23:59:00",
+        "closes = 2024-03-20T23:59:00",
+    );
+    std::fs::write(&cfg, s).unwrap();
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): Novel Uses for Django, API,"), "{err}");
+}
+
+#[test]
+fn a_missing_config_is_bad_input_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &["plan"]);
+    assert_bad_input(&out, "cannot read config.toml: no such file or folder");
+    assert!(text(&out.stderr).contains("newsletter init"));
+}
+
+#[test]
+fn a_misspelled_key_names_file_line_and_key() {
+    let dir = project();
+    let cfg = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("\ntitle = ", "\ntitel = ");
+    std::fs::write(&cfg, s).unwrap();
+    let out = run_in(dir.path(), &["plan"]);
+    assert_bad_input(&out, "config.toml:10:1: unknown field `titel`");
+}
+
+#[test]
+fn a_directory_as_config_or_topics_is_bad_input() {
+    let dir = project();
+    let out = run_in(dir.path(), &["plan", "--config", "content"]);
+    assert_bad_input(&out, "cannot read content");
+    std::fs::remove_file(dir.path().join("content/topics.md")).unwrap();
+    std::fs::create_dir(dir.path().join("content/topics.md")).unwrap();
+    let out = run_in(dir.path(), &["plan"]);
+    assert_bad_input(&out, "topics.md");
+}
+
+#[test]
+fn broken_topic_lists_are_bad_input_naming_the_file() {
+    let dir = project();
+    let topics = dir.path().join("content/topics.md");
+    std::fs::write(&topics, "").unwrap();
+    assert_bad_input(&run_in(dir.path(), &["plan"]), "content/topics.md:1:1:");
+    std::fs::write(&topics, b"\x00\x01\xff\xfe garbage").unwrap();
+    assert_bad_input(&run_in(dir.path(), &["plan"]), "content/topics.md:1:");
+    std::fs::write(&topics, "API\n* a\n\nAPI\n* b\n").unwrap();
+    assert_bad_input(&run_in(dir.path(), &["plan"]), "content/topics.md:4:1:");
+}
+
+#[test]
+fn a_bad_now_is_bad_input() {
+    assert_bad_input(
+        &run_in(&root(), &["plan", "--now", "soon"]),
+        "`soon` is not a date-time",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(run_in(&root(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run_in(&root(), &["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn init_writes_a_project_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &["init", "proj"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let proj = dir.path().join("proj");
+    assert!(proj.join("config.toml").is_file());
+    assert!(proj.join("content/topics.md").is_file());
+    let out = run_in(&proj, &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = std::fs::read(proj.join("config.toml")).unwrap();
+    let out = run_in(dir.path(), &["init", "proj"]);
+    assert_bad_input(&out, "not overwriting existing files");
+    assert_eq!(std::fs::read(proj.join("config.toml")).unwrap(), before);
+}
