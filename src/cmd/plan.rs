@@ -62,10 +62,14 @@ fn table(p: &Project) -> String {
         .issues
         .iter()
         .map(|i| {
-            let mut cats = p.category_names(&i.categories).join(", ");
-            if i.kind == crate::schedule::IssueKind::LastCall {
-                cats = format!("LAST CALL: {cats}");
-            }
+            let cats = if i.kind == crate::schedule::IssueKind::LastCall {
+                format!(
+                    "LAST CALL (all {} scheduled categories)",
+                    i.categories.len()
+                )
+            } else {
+                p.category_names(&i.categories).join(", ")
+            };
             [
                 i.number.to_string(),
                 i.send_at.format("%a %Y-%m-%d %H:%M %Z").to_string(),
