@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod clock;
 mod cmd;
+pub mod compose;
 pub mod config;
 pub mod error;
 pub mod render;

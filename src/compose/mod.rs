@@ -1,0 +1,215 @@
+//! Message composition: one `multipart/alternative` message per recipient.
+//!
+//! Headers: From, Reply-To (if configured), To with the display name
+//! (encoded by lettre when not ASCII), Subject (RFC 2047 when not ASCII),
+//! Date, Message-ID, List-Id, List-Unsubscribe and, for an https URL,
+//! List-Unsubscribe-Post (RFC 8058).
+//!
+//! The Message-ID is derived from (issue, recipient key) and the sender's
+//! domain, so every attempt to send one issue to one person carries the
+//! same ID and receivers can recognize a repeat. The unsubscribe token is
+//! HMAC-SHA256 of the normalized address under the secret, base64url.
+
+use std::time::SystemTime;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use lettre::Message;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+macro_rules! text_header {
+    ($ty:ident, $name:literal) => {
+        #[derive(Debug, Clone)]
+        struct $ty(String);
+        impl Header for $ty {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($name)
+            }
+            fn parse(s: &str) -> std::result::Result<Self, BoxError> {
+                Ok($ty(s.to_string()))
+            }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(ListId, "List-Id");
+text_header!(ListUnsubscribe, "List-Unsubscribe");
+text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
+
+/// Builds messages for one run; holds everything that is the same for
+/// every recipient.
+pub struct Composer {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    domain: String,
+    list_id: String,
+    unsubscribe_url: Option<String>,
+    unsubscribe_mailto: Option<String>,
+    secret: Option<Vec<u8>>,
+}
+
+/// What differs per recipient.
+pub struct Recipient<'a> {
+    /// The address as it will be sent to.
+    pub email: &'a str,
+    /// The normalized key (lowercased address).
+    pub key: &'a str,
+    /// Display name, if any.
+    pub name: Option<&'a str>,
+}
+
+impl Composer {
+    /// Reads the sender and unsubscribe settings. `secret` is the value of
+    /// the unsubscribe secret's environment variable, if set.
+    pub fn new(config: &Config, secret: Option<String>) -> Result<Composer> {
+        let from_text = config.from_address()?;
+        let from: Mailbox = from_text.parse().map_err(|e| {
+            Error::input(format!(
+                "{}: [newsletter] from `{from_text}` is not a valid mailbox",
+                config.path.display()
+            ))
+            .with_source(e)
+        })?;
+        let reply_to = match &config.newsletter.reply_to {
+            Some(r) => Some(r.parse::<Mailbox>().map_err(|e| {
+                Error::input(format!(
+                    "{}: [newsletter] reply_to `{r}` is not a valid mailbox",
+                    config.path.display()
+                ))
+                .with_source(e)
+            })?),
+            None => None,
+        };
+        let domain = from.email.domain().to_ascii_lowercase();
+        let list_id = format!(
+            "{} <{}.{}>",
+            clean(&config.newsletter.title),
+            crate::topics::slugify(&config.newsletter.title),
+            domain
+        );
+        Ok(Composer {
+            from,
+            reply_to,
+            domain,
+            list_id,
+            unsubscribe_url: config.unsubscribe.url.clone(),
+            unsubscribe_mailto: config.unsubscribe.mailto.clone(),
+            secret: secret.filter(|s| !s.is_empty()).map(String::into_bytes),
+        })
+    }
+
+    /// Whether a real send needs the secret: an https one-click URL with a
+    /// `{token}` placeholder is configured.
+    pub fn needs_secret(&self) -> bool {
+        self.unsubscribe_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
+    }
+
+    /// Whether the secret is available.
+    pub fn has_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// The unsubscribe token of a normalized address ("" without a secret).
+    pub fn token(&self, key: &str) -> String {
+        let Some(secret) = &self.secret else {
+            return String::new();
+        };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+            return String::new();
+        };
+        mac.update(key.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The personal one-click unsubscribe URL, if configured.
+    pub fn unsubscribe_url(&self, key: &str) -> Option<String> {
+        self.unsubscribe_url
+            .as_ref()
+            .map(|u| u.replace("{token}", &self.token(key)))
+    }
+
+    /// The stable Message-ID of (issue, recipient).
+    pub fn message_id(&self, issue: u32, key: &str) -> String {
+        let digest = Sha256::digest(format!("{issue}\n{key}").as_bytes());
+        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("<issue{issue}.{hex}@{}>", self.domain)
+    }
+
+    /// Composes the message for one recipient.
+    pub fn compose(
+        &self,
+        issue: u32,
+        subject: &str,
+        text: String,
+        html: String,
+        to: &Recipient,
+        date: DateTime<Utc>,
+    ) -> Result<Message> {
+        let address: lettre::Address = to.email.parse().map_err(|e| {
+            Error::input(format!("`{}` is not a valid address", to.email)).with_source(e)
+        })?;
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(
+                to.name.map(clean).filter(|n| !n.is_empty()),
+                address,
+            ))
+            .subject(clean(subject))
+            .date(SystemTime::from(date))
+            .message_id(Some(self.message_id(issue, to.key)))
+            .header(ListId(self.list_id.clone()));
+        if let Some(r) = &self.reply_to {
+            b = b.reply_to(r.clone());
+        }
+        let mut targets = Vec::new();
+        if let Some(url) = self.unsubscribe_url(to.key) {
+            targets.push(format!("<{url}>"));
+        }
+        if let Some(m) = &self.unsubscribe_mailto {
+            targets.push(format!(
+                "<mailto:{m}?subject=unsubscribe%20{}>",
+                self.token(to.key)
+            ));
+        }
+        if !targets.is_empty() {
+            b = b.header(ListUnsubscribe(targets.join(", ")));
+        }
+        if self
+            .unsubscribe_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+        {
+            b = b.header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
+        }
+        b.multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| {
+                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+            })
+    }
+}
+
+/// Control characters (CR, LF, tabs...) become spaces and runs of
+/// whitespace collapse: lettre panics on CR/LF in a display name, and a
+/// header must stay on one logical line.
+pub fn clean(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests;
