@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 mod cmd;
 pub mod error;
+pub mod subscribers;
 
 use std::ffi::OsString;
 
