@@ -14,6 +14,7 @@ pub mod render;
 pub mod schedule;
 pub mod state;
 pub mod topics;
+pub mod subscribers;
 
 use std::ffi::OsString;
 
