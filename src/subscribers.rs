@@ -1239,6 +1239,35 @@ mod tests {
         assert_eq!(lines, [3, 4, 7]);
     }
 
+    /// Hands out one byte per read, so that every boundary case (a CR at
+    /// the end of one read and its LF in the next, a BOM split in three)
+    /// is met.
+    struct OneByte(io::Cursor<Vec<u8>>);
+
+    impl Read for OneByte {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match buf.first_mut() {
+                Some(first) => self.0.read(std::slice::from_mut(first)),
+                None => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_and_bom_are_right_when_reads_are_one_byte_long() {
+        let bytes = b"\xef\xbb\xbfemail,note\r\n\r\nann@example.com,x\r\r\nbob@example.com,\"a\r\nb\"\r\ncat@example.com,y\r\n";
+        let reader = OneByte(io::Cursor::new(bytes.to_vec()));
+        let list = Subscribers::from_reader(Box::new(reader), Path::new("list.csv")).unwrap();
+        assert_eq!(list.columns(), ["email", "note"]);
+        let lines: Vec<u64> = list
+            .map(|r| match r {
+                Row::Valid(s) => s.line,
+                Row::Invalid(r) => r.line,
+            })
+            .collect();
+        assert_eq!(lines, [3, 5, 7]);
+    }
+
     #[test]
     fn a_bom_before_the_header_is_accepted() {
         let list = read(b"\xef\xbb\xbfemail,name\nann@example.com,Ann\n").unwrap();
