@@ -9,12 +9,14 @@ pub mod clock;
 mod cmd;
 pub mod compose;
 pub mod config;
+pub mod deliver;
 pub mod error;
+pub mod fsutil;
 pub mod render;
 pub mod schedule;
 pub mod state;
-pub mod topics;
 pub mod subscribers;
+pub mod topics;
 
 use std::ffi::OsString;
 

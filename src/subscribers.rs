@@ -474,7 +474,7 @@ impl<R: Read> Read for LineTracker<R> {
 
 /// The subscriber list, read row by row. Iterate to get the rows.
 pub struct Subscribers {
-    reader: csv::Reader<LineTracker<SkipBom<Box<dyn Read>>>>,
+    reader: csv::Reader<LineTracker<SkipBom<Box<dyn Read + Send>>>>,
     origin: PathBuf,
     columns: Vec<String>,
     email_col: usize,
@@ -519,7 +519,7 @@ impl Subscribers {
 
     /// Like [`Subscribers::open`], reading from any reader; `origin` names
     /// the source in messages.
-    pub fn from_reader(reader: Box<dyn Read>, origin: &Path) -> Result<Subscribers> {
+    pub fn from_reader(reader: Box<dyn Read + Send>, origin: &Path) -> Result<Subscribers> {
         let mut reader = ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)

@@ -4,6 +4,7 @@
 mod check;
 mod init;
 mod plan;
+mod send;
 
 use std::io::Write;
 
@@ -24,7 +25,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Check => check::run(&Project::load(&cli.config, now_arg)?),
         Command::Plan { json } => plan::run(&Project::load(&cli.config, now_arg)?, json),
         Command::Preview(_) => later("preview", 3),
-        Command::Send(_) => later("send", 4),
+        Command::Send(args) => send::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Feed => later("feed", 3),
         Command::Status { .. } => later("status", 4),
         Command::Unsubscribe(_) => later("unsubscribe", 4),

@@ -206,6 +206,8 @@ pub struct Delivery {
     pub rate_per_second: u32,
     /// Attempts per recipient within one run before it stays pending.
     pub max_attempts: u32,
+    /// First retry delay in milliseconds; doubles per attempt, with jitter.
+    pub retry_delay_ms: u64,
 }
 
 /// SMTP connection security.

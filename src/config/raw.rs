@@ -132,6 +132,8 @@ struct RawDelivery {
     rate_per_second: u32,
     #[serde(default = "default_attempts")]
     max_attempts: Spanned<u32>,
+    #[serde(default = "default_retry_delay")]
+    retry_delay_ms: u64,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +208,9 @@ fn default_concurrency() -> Spanned<usize> {
 }
 fn default_attempts() -> Spanned<u32> {
     Spanned::new(0..0, 3)
+}
+fn default_retry_delay() -> u64 {
+    1000
 }
 fn default_host() -> Spanned<String> {
     Spanned::new(0..0, "localhost".into())
@@ -565,6 +570,7 @@ impl Validator<'_> {
             concurrency: d.concurrency.into_inner(),
             rate_per_second: d.rate_per_second,
             max_attempts: d.max_attempts.into_inner(),
+            retry_delay_ms: d.retry_delay_ms,
         })
     }
 

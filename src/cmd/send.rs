@@ -1,0 +1,428 @@
+//! `newsletter send`: publish the due issue and deliver it.
+//!
+//! The issue is the latest whose send time has passed (or `--issue N`).
+//! Older issues are never sent to people who join later: they get the
+//! current one. After `cfp.closes` nothing is sent without `--issue`.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use super::{Project, emit};
+use crate::cli::SendArgs;
+use crate::compose::{Composer, Recipient, clean};
+use crate::deliver::{self, Recipients, transport};
+use crate::error::{Error, Result};
+use crate::render::{IssueContext, Renderer, SubscriberContext};
+use crate::schedule::PlannedIssue;
+use crate::state::{FrozenIssue, SendLock, State};
+use crate::subscribers::{Subscriber, Subscribers};
+
+/// Runs `send`.
+pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
+    let Some(issue) = pick(p, args)? else {
+        return Ok(0);
+    };
+    let renderer = Renderer::load(&p.config.templates.dir)?;
+    let existing = State::open_existing(&p.config.state.path)?;
+    let frozen = match &existing {
+        Some(s) => s.frozen(issue.number)?,
+        None => None,
+    };
+    let (context, subject) = match &frozen {
+        Some(f) => (
+            serde_json::from_str::<IssueContext>(&f.context_json).map_err(|e| {
+                Error::failed(format!(
+                    "{}: the frozen record of issue {} is unreadable",
+                    p.config.state.path.display(),
+                    f.number
+                ))
+                .with_source(e)
+            })?,
+            f.subject.clone(),
+        ),
+        None => {
+            let ctx = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
+            let subject = subject_of(&renderer, &ctx)?;
+            (ctx, subject)
+        }
+    };
+    // Surface template problems before anything is sent.
+    render_for(&renderer, &context, &SubscriberContext::sample())?;
+    let composer = Composer::new(
+        &p.config,
+        std::env::var(&p.config.unsubscribe.secret_env).ok(),
+    )?;
+    if !args.dry_run && composer.needs_secret() && !composer.has_secret() {
+        return Err(Error::input(format!(
+            "unsubscribe.url is an https one-click link but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            p.config.unsubscribe.secret_env
+        )));
+    }
+    let password = p
+        .config
+        .smtp
+        .username
+        .as_ref()
+        .and_then(|_| std::env::var(&p.config.smtp.password_env).ok());
+    let compose = |sub: &Subscriber| -> Result<(lettre::Message, String)> {
+        let sc = SubscriberContext {
+            email: sub.email.clone(),
+            name: sub.name.clone().unwrap_or_default(),
+            fields: sub.fields.iter().cloned().collect(),
+            unsubscribe_url: composer.unsubscribe_url(&sub.key).unwrap_or_default(),
+        };
+        let (html, text) = render_for(&renderer, &context, &sc)?;
+        let to = Recipient {
+            email: &sub.email,
+            key: &sub.key,
+            name: sub.name.as_deref(),
+        };
+        let subj = if args.to.is_some() {
+            format!("[TEST] {subject}")
+        } else {
+            subject.clone()
+        };
+        let msg = composer.compose(context.issue.number, &subj, text, html, &to, p.now)?;
+        Ok((msg, composer.message_id(context.issue.number, &sub.key)))
+    };
+    if let Some(to) = &args.to {
+        return test_send(p, to, &compose, password, args.dry_run);
+    }
+    if args.dry_run {
+        return dry_run(p, issue, &subject, existing.as_ref(), &compose);
+    }
+    drop(existing);
+    let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
+    let mut state = State::open(&p.config.state.path)?;
+    if frozen.is_none() {
+        state.freeze(&FrozenIssue {
+            number: issue.number,
+            kind: issue.kind.as_str().into(),
+            send_at: issue.send_at.to_rfc3339(),
+            categories: context
+                .issue
+                .categories
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            slugs: context
+                .issue
+                .categories
+                .iter()
+                .map(|c| c.slug.clone())
+                .collect(),
+            subject: subject.clone(),
+            context_json: serde_json::to_string(&context)
+                .map_err(|e| Error::failed("cannot serialize the issue").with_source(e))?,
+            published_at: p.now.to_rfc3339(),
+        })?;
+    }
+    let transport = transport::from_config(&p.config, password)?;
+    transport.check()?;
+    let done = state.done_keys(issue.number)?;
+    let suppressed = state.suppressed_keys()?;
+    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    eprintln!(
+        "sending issue {} \"{}\" via {}",
+        issue.number,
+        subject,
+        transport.describe()
+    );
+    let plan = deliver::Plan {
+        issue: issue.number,
+        concurrency: p.config.delivery.concurrency,
+        max_attempts: p.config.delivery.max_attempts,
+        rate_per_second: p.config.delivery.rate_per_second,
+        retry_delay: Duration::from_millis(p.config.delivery.retry_delay_ms),
+        compose: &compose,
+        now: p.now,
+    };
+    let started = Instant::now();
+    let mut progress = Progress::new();
+    let run = deliver::run(
+        &plan,
+        &mut state,
+        transport.as_ref(),
+        &recipients,
+        &stop,
+        |s| progress.tick(s),
+    );
+    progress.finish();
+    let mut summary = run?;
+    let skipped = recipients
+        .into_inner()
+        .map(|r| r.summary)
+        .unwrap_or_default();
+    summary.suppressed = skipped.suppressed;
+    summary.already_done = skipped.already_done;
+    summary.invalid = skipped.invalid;
+    let counts = state.counts(issue.number)?;
+    let secs = started.elapsed().as_secs_f64();
+    let mut out = format!(
+        "issue {} \"{}\": sent {}, failed {}, pending {} (this run); suppressed {}, already done {}, invalid rows {}; {:.1} s, {:.0} messages/s\nin the state: sent {}, failed {}, pending {}\n",
+        issue.number,
+        subject,
+        summary.sent,
+        summary.failed,
+        summary.pending,
+        summary.suppressed,
+        summary.already_done,
+        summary.invalid.len(),
+        secs,
+        summary.sent as f64 / secs.max(1e-9),
+        counts.sent,
+        counts.failed,
+        counts.pending
+    );
+    for bad in summary.invalid.iter().take(5) {
+        out.push_str(&format!(
+            "  {}:{}: {}\n",
+            p.config.subscribers.path.display(),
+            bad.line,
+            bad.reason
+        ));
+    }
+    if summary.sent + summary.failed + summary.pending == 0 && !summary.interrupted {
+        out.push_str("nothing to send: everyone has this issue already\n");
+    }
+    if summary.interrupted {
+        out.push_str("interrupted: in-flight messages finished and were recorded; run `newsletter send` again to continue\n");
+    }
+    emit(&out)?;
+    Ok(deliver::exit_code(&summary))
+}
+
+/// The issue to send, or None (with a message) when nothing is due.
+fn pick<'a>(p: &'a Project, args: &SendArgs) -> Result<Option<&'a PlannedIssue>> {
+    if let Some(n) = args.issue {
+        let issue = p.plan.issue(n)?;
+        if issue.send_at > p.now && !args.force && args.to.is_none() {
+            return Err(Error::input(format!(
+                "issue {n} goes out {}; its time has not come (use --force to send it now)",
+                issue.send_at.format("%a %Y-%m-%d %H:%M %Z")
+            )));
+        }
+        return Ok(Some(issue));
+    }
+    let due = p.plan.issues.iter().rev().find(|i| i.send_at <= p.now);
+    match due {
+        Some(i) if p.now < p.config.cfp.closes_at() || args.to.is_some() => Ok(Some(i)),
+        Some(i) if args.dry_run => {
+            emit(
+                "note: the CFP has closed, so a real send would send nothing; showing the final issue\n",
+            )?;
+            Ok(Some(i))
+        }
+        Some(_) => {
+            emit("nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n")?;
+            Ok(None)
+        }
+        None if args.to.is_some() || args.dry_run => Ok(p.plan.issues.first()),
+        None => {
+            let next = p
+                .plan
+                .issues
+                .first()
+                .map(|i| {
+                    format!(
+                        "; issue 1 goes out {}",
+                        i.send_at.format("%a %Y-%m-%d %H:%M %Z")
+                    )
+                })
+                .unwrap_or_default();
+            emit(&format!("nothing to send yet{next}\n"))?;
+            Ok(None)
+        }
+    }
+}
+
+/// The rendered subject, one line.
+pub fn subject_of(r: &Renderer, ctx: &IssueContext) -> Result<String> {
+    Ok(clean(
+        &r.render("subject.txt", &Renderer::context(ctx, None)?)?,
+    ))
+}
+
+/// (html, text) for one subscriber.
+pub fn render_for(
+    r: &Renderer,
+    ctx: &IssueContext,
+    sub: &SubscriberContext,
+) -> Result<(String, String)> {
+    let c = Renderer::context(ctx, Some(sub))?;
+    Ok((r.render("email.html", &c)?, r.render("email.txt", &c)?))
+}
+
+type Compose<'a> = dyn Fn(&Subscriber) -> Result<(lettre::Message, String)> + Sync + 'a;
+
+fn test_send(
+    p: &Project,
+    to: &str,
+    compose: &Compose,
+    password: Option<String>,
+    dry_run: bool,
+) -> Result<u8> {
+    let addr = crate::subscribers::normalize_address(to)
+        .map_err(|r| Error::input(format!("--to: {r}")))?;
+    let sub = Subscriber {
+        line: 0,
+        email: addr.email,
+        key: addr.key,
+        name: None,
+        fields: Vec::new(),
+        needs_smtputf8: addr.needs_smtputf8,
+    };
+    let (msg, id) = compose(&sub)?;
+    if dry_run {
+        emit(&format!(
+            "dry run: would send a test message to {}\n",
+            sub.email
+        ))?;
+        return Ok(0);
+    }
+    let t = transport::from_config(&p.config, password)?;
+    t.check()?;
+    match t.send(&msg, &id) {
+        deliver::Attempt::Sent(r) => {
+            emit(&format!(
+                "test message sent to {} ({r}); recorded nowhere\n",
+                sub.email
+            ))?;
+            Ok(0)
+        }
+        deliver::Attempt::Permanent(r) | deliver::Attempt::Transient(r) => Err(Error::failed(
+            format!("the test message to {} was not accepted: {r}", sub.email),
+        )),
+    }
+}
+
+fn dry_run(
+    p: &Project,
+    issue: &PlannedIssue,
+    subject: &str,
+    state: Option<&State>,
+    compose: &Compose,
+) -> Result<u8> {
+    let (done, suppressed) = match state {
+        Some(s) => (s.done_keys(issue.number)?, s.suppressed_keys()?),
+        None => (HashSet::new(), HashSet::new()),
+    };
+    let target = match p.config.delivery.transport {
+        crate::config::Transport::Outbox => {
+            format!("outbox {}", p.config.delivery.outbox_dir.display())
+        }
+        crate::config::Transport::Smtp => format!(
+            "smtp {}:{} ({:?})",
+            p.config.smtp.host, p.config.smtp.port, p.config.smtp.security
+        )
+        .to_lowercase(),
+    };
+    let mut recipients = Recipients::new(
+        Subscribers::open(&p.config.subscribers.path)?,
+        done,
+        suppressed,
+    );
+    let mut count = 0u64;
+    let mut first = Vec::new();
+    let mut bytes = 0usize;
+    for sub in recipients.by_ref() {
+        let (msg, _) = compose(&sub)?;
+        bytes += msg.formatted().len();
+        if first.len() < 3 {
+            first.push(sub.email.clone());
+        }
+        count += 1;
+    }
+    let s = &recipients.summary;
+    let mut out = format!(
+        "dry run: nothing was sent or written\nissue {} \"{}\" ({}), {}\ntransport: {}\nrecipients: {count} (first: {}); skipped: {} already sent or failed, {} suppressed, {} invalid rows\ncomposed {count} messages, {} KiB in all\n",
+        issue.number,
+        subject,
+        issue.kind.as_str(),
+        issue.send_at.format("%a %Y-%m-%d %H:%M %Z"),
+        target,
+        if first.is_empty() {
+            "none".to_string()
+        } else {
+            first.join(", ")
+        },
+        s.already_done,
+        s.suppressed,
+        s.invalid.len(),
+        bytes / 1024
+    );
+    for bad in s.invalid.iter().take(5) {
+        out.push_str(&format!(
+            "warning: {}:{}: {}\n",
+            p.config.subscribers.path.display(),
+            bad.line,
+            bad.reason
+        ));
+    }
+    if s.invalid.len() > 5 {
+        out.push_str(&format!(
+            "warning: ... and {} more invalid rows (`newsletter check` lists them all)\n",
+            s.invalid.len() - 5
+        ));
+    }
+    emit(&out)?;
+    Ok(0)
+}
+
+/// A progress bar on a terminal, else a log line every few seconds.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    last: Instant,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} messages, {per_sec}, {elapsed} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b
+        });
+        Progress {
+            bar,
+            last: Instant::now(),
+        }
+    }
+
+    fn tick(&mut self, s: &deliver::Summary) {
+        let done = s.sent + s.failed + s.pending;
+        match &self.bar {
+            Some(b) => {
+                b.set_position(done);
+                b.set_message(format!("(failed {}, pending {})", s.failed, s.pending));
+            }
+            None if self.last.elapsed() >= Duration::from_secs(5) => {
+                eprintln!(
+                    "progress: {done} done (sent {}, failed {}, pending {})",
+                    s.sent, s.failed, s.pending
+                );
+                self.last = Instant::now();
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The delivery loop: recipients in, messages out, every outcome recorded.
+//!
+//! `delivery.concurrency` worker threads each take the next recipient,
+//! compose its message, and try the transport up to `max_attempts` times
+//! (exponential backoff with jitter for transient failures). Each outcome
+//! goes to the recording thread, which commits batches of outcomes in one
+//! SQLite transaction and only then lets the worker take its next message.
+//! So a delivery is recorded as sent only after the server accepted it, and
+//! after a kill at any instant at most one accepted-but-unrecorded message
+//! per connection is sent again.
+
+pub mod transport;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use lettre::Message;
+
+use crate::error::Result;
+use crate::state::{Outcome, State, Status};
+use crate::subscribers::{InvalidRow, Row, Subscriber};
+pub use transport::{Attempt, Transport};
+
+/// Composes the message of one recipient (render + build).
+pub type ComposeFn<'a> = dyn Fn(&Subscriber) -> Result<(Message, String)> + Sync + 'a;
+
+/// What to deliver and how.
+pub struct Plan<'a> {
+    /// The issue number.
+    pub issue: u32,
+    /// Parallel workers (connections).
+    pub concurrency: usize,
+    /// Attempts per recipient in this run.
+    pub max_attempts: u32,
+    /// Global cap on messages per second (0 = none).
+    pub rate_per_second: u32,
+    /// First retry delay; doubles each attempt, with jitter.
+    pub retry_delay: Duration,
+    /// Builds a recipient's message and its Message-ID.
+    pub compose: &'a ComposeFn<'a>,
+    /// The clock reading for this run's records.
+    pub now: DateTime<Utc>,
+}
+
+/// Counts for the final summary.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Accepted by the transport in this run.
+    pub sent: u64,
+    /// Refused permanently in this run.
+    pub failed: u64,
+    /// Still pending after this run (transient failures, not attempted).
+    pub pending: u64,
+    /// Skipped: suppressed addresses.
+    pub suppressed: u64,
+    /// Skipped: already sent or failed in an earlier run.
+    pub already_done: u64,
+    /// Invalid CSV rows.
+    pub invalid: Vec<InvalidRow>,
+    /// Stopped by SIGINT/SIGTERM.
+    pub interrupted: bool,
+}
+
+/// Filters the subscriber stream: invalid rows, suppressed and done
+/// addresses are counted and skipped.
+pub struct Recipients<I> {
+    rows: I,
+    skip_done: HashSet<String>,
+    suppressed: HashSet<String>,
+    /// Counts of what was skipped.
+    pub summary: Summary,
+}
+
+impl<I: Iterator<Item = Row>> Recipients<I> {
+    /// Wraps a row stream.
+    pub fn new(rows: I, skip_done: HashSet<String>, suppressed: HashSet<String>) -> Self {
+        Recipients {
+            rows,
+            skip_done,
+            suppressed,
+            summary: Summary::default(),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Row>> Iterator for Recipients<I> {
+    type Item = Subscriber;
+    fn next(&mut self) -> Option<Subscriber> {
+        loop {
+            match self.rows.next()? {
+                Row::Invalid(bad) => self.summary.invalid.push(bad),
+                Row::Valid(s) if self.suppressed.contains(&s.key) => self.summary.suppressed += 1,
+                Row::Valid(s) if self.skip_done.contains(&s.key) => self.summary.already_done += 1,
+                Row::Valid(s) => return Some(s),
+            }
+        }
+    }
+}
+
+/// Delivers to every recipient, recording each outcome durably. Returns
+/// the counts of this run; `recipients.summary` holds the skipped ones.
+pub fn run<I>(
+    plan: &Plan,
+    state: &mut State,
+    transport: &dyn Transport,
+    recipients: &Mutex<Recipients<I>>,
+    stop: &AtomicBool,
+    mut progress: impl FnMut(&Summary),
+) -> Result<Summary>
+where
+    I: Iterator<Item = Row> + Send,
+{
+    let (tx, rx) = mpsc::channel::<(Outcome, mpsc::SyncSender<()>)>();
+    let limiter = RateLimiter::new(plan.rate_per_second);
+    let mut summary = Summary::default();
+    let mut record_error = None;
+    std::thread::scope(|scope| {
+        for worker in 0..plan.concurrency.max(1) {
+            let tx = tx.clone();
+            let limiter = &limiter;
+            scope.spawn(move || work(worker, plan, transport, recipients, stop, limiter, &tx));
+        }
+        drop(tx);
+        // The recording loop: commit what has arrived, then release workers.
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            batch.extend(rx.try_iter().take(255));
+            let outcomes: Vec<Outcome> = batch.iter().map(|(o, _)| o.clone()).collect();
+            if let Err(e) = state.record(&outcomes) {
+                // Stop everyone; what was not recorded is sent again next run.
+                stop.store(true, Ordering::SeqCst);
+                record_error.get_or_insert(e);
+                continue;
+            }
+            for o in &outcomes {
+                match o.status {
+                    Status::Sent => summary.sent += 1,
+                    Status::Failed => summary.failed += 1,
+                    Status::Pending => summary.pending += 1,
+                }
+            }
+            for (_, ack) in batch {
+                let _ = ack.send(());
+            }
+            progress(&summary);
+        }
+    });
+    if let Some(e) = record_error {
+        return Err(e);
+    }
+    summary.interrupted = stop.load(Ordering::SeqCst);
+    Ok(summary)
+}
+
+fn work<I: Iterator<Item = Row>>(
+    worker: usize,
+    plan: &Plan,
+    transport: &dyn Transport,
+    recipients: &Mutex<Recipients<I>>,
+    stop: &AtomicBool,
+    limiter: &RateLimiter,
+    tx: &mpsc::Sender<(Outcome, mpsc::SyncSender<()>)>,
+) {
+    let (ack_tx, ack_rx) = mpsc::sync_channel(1);
+    let mut rng = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let next = match recipients.lock() {
+            Ok(mut r) => r.next(),
+            Err(_) => return,
+        };
+        let Some(sub) = next else { return };
+        let outcome = deliver_one(plan, transport, &sub, stop, limiter, &mut rng);
+        if tx.send((outcome, ack_tx.clone())).is_err() || ack_rx.recv().is_err() {
+            return;
+        }
+    }
+}
+
+fn deliver_one(
+    plan: &Plan,
+    transport: &dyn Transport,
+    sub: &Subscriber,
+    stop: &AtomicBool,
+    limiter: &RateLimiter,
+    rng: &mut u64,
+) -> Outcome {
+    let mut outcome = Outcome {
+        issue: plan.issue,
+        key: sub.key.clone(),
+        email: sub.email.clone(),
+        status: Status::Pending,
+        reply: None,
+        message_id: String::new(),
+        at: plan.now,
+    };
+    let (message, id) = match (plan.compose)(sub) {
+        Ok(m) => m,
+        Err(e) => {
+            outcome.reply = Some(format!("not sent: {e}"));
+            return outcome;
+        }
+    };
+    outcome.message_id = id.clone();
+    for attempt in 1..=plan.max_attempts.max(1) {
+        limiter.wait();
+        match transport.send(&message, &id) {
+            Attempt::Sent(reply) => {
+                outcome.status = Status::Sent;
+                outcome.reply = Some(reply);
+                return outcome;
+            }
+            Attempt::Permanent(reply) => {
+                outcome.status = Status::Failed;
+                outcome.reply = Some(reply);
+                return outcome;
+            }
+            Attempt::Transient(reply) => {
+                outcome.reply = Some(reply);
+                if attempt == plan.max_attempts || stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                std::thread::sleep(backoff(plan.retry_delay, attempt, rng));
+            }
+        }
+    }
+    outcome
+}
+
+/// `base * 2^(attempt-1)`, capped at 5 minutes, times a jitter in [0.5, 1.5).
+fn backoff(base: Duration, attempt: u32, rng: &mut u64) -> Duration {
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    let jitter = 0.5 + (*rng % 1000) as f64 / 1000.0;
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    exp.min(Duration::from_secs(300)).mul_f64(jitter)
+}
+
+/// A global pace: at most `rate` sends per second across all workers.
+struct RateLimiter {
+    interval: Option<Duration>,
+    next: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    fn new(rate: u32) -> Self {
+        RateLimiter {
+            interval: (rate > 0).then(|| Duration::from_secs(1) / rate),
+            next: Mutex::new(None),
+        }
+    }
+
+    fn wait(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let wait_until = {
+            let Ok(mut next) = self.next.lock() else {
+                return;
+            };
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + interval);
+            slot
+        };
+        let now = Instant::now();
+        if wait_until > now {
+            std::thread::sleep(wait_until - now);
+        }
+    }
+}
+
+/// Turns a non-sent run into the process result: exit 0 only when every
+/// recipient of this run ended `sent`.
+pub fn exit_code(summary: &Summary) -> u8 {
+    if summary.interrupted {
+        130
+    } else if summary.failed > 0 || summary.pending > 0 {
+        1
+    } else {
+        0
+    }
+}
