@@ -5,6 +5,7 @@ mod check;
 mod init;
 mod plan;
 mod send;
+mod status;
 
 use std::io::Write;
 
@@ -27,8 +28,13 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Preview(_) => later("preview", 3),
         Command::Send(args) => send::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Feed => later("feed", 3),
-        Command::Status { .. } => later("status", 4),
-        Command::Unsubscribe(_) => later("unsubscribe", 4),
+        Command::Status { json, issue } => {
+            status::status(&Config::from_file(&cli.config)?, json, issue)
+        }
+        Command::Unsubscribe(args) => {
+            let p = Project::load(&cli.config, now_arg)?;
+            status::unsubscribe(&p.config, &args, p.now)
+        }
     }
 }
 

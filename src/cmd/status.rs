@@ -1,0 +1,118 @@
+//! `newsletter status` and `newsletter unsubscribe`: reading and editing
+//! the state outside a send.
+
+use serde_json::json;
+
+use super::emit;
+use crate::cli::UnsubscribeArgs;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::state::State;
+
+/// Per published issue: send time, sent, failed, pending; suppressed.
+pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
+    let Some(state) = State::open_existing(&config.state.path)? else {
+        emit(if json {
+            "{\"issues\": [], \"suppressed\": 0}\n"
+        } else {
+            "nothing published yet (no state database)\n"
+        })?;
+        return Ok(0);
+    };
+    let issues = state.frozen_issues()?;
+    if let Some(n) = issue {
+        let f = issues.iter().find(|f| f.number == n).ok_or_else(|| {
+            Error::input(format!(
+                "issue {n} has not been published; `newsletter status` lists the published ones"
+            ))
+        })?;
+        let c = state.counts(n)?;
+        let mut out = format!(
+            "issue {n} \"{}\", published {}\nsent {}, failed {}, pending {}\n",
+            f.subject, f.published_at, c.sent, c.failed, c.pending
+        );
+        for row in state.failures(n)? {
+            out.push_str(&format!(
+                "{} {} after {} attempt(s): {}\n",
+                row.status,
+                row.email,
+                row.attempts,
+                row.reply.unwrap_or_default()
+            ));
+        }
+        emit(&out)?;
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    for f in &issues {
+        let c = state.counts(f.number)?;
+        rows.push((f, c));
+    }
+    let suppressed = state.suppressed_count()?;
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(f, c)| json!({"number": f.number, "subject": f.subject, "published_at": f.published_at, "sent": c.sent, "failed": c.failed, "pending": c.pending}))
+            .collect();
+        emit(&format!(
+            "{:#}\n",
+            json!({"issues": list, "suppressed": suppressed})
+        ))?;
+    } else {
+        let mut out = String::new();
+        for (f, c) in &rows {
+            out.push_str(&format!(
+                "#{:<3} {}  sent {:>6}  failed {:>5}  pending {:>5}  {}\n",
+                f.number, f.published_at, c.sent, c.failed, c.pending, f.subject
+            ));
+        }
+        out.push_str(&format!("suppressed addresses: {suppressed}\n"));
+        emit(&out)?;
+    }
+    Ok(0)
+}
+
+/// Records (or with `--undo` removes) suppressions.
+pub fn unsubscribe(
+    config: &Config,
+    args: &UnsubscribeArgs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u8> {
+    let mut inputs: Vec<(String, String)> = args
+        .emails
+        .iter()
+        .map(|e| ("argument".to_string(), e.clone()))
+        .collect();
+    if let Some(path) = &args.file {
+        let text = crate::error::read_text(path)?;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if !line.is_empty() && !line.starts_with('#') {
+                inputs.push((format!("{}:{}", path.display(), i + 1), line.to_string()));
+            }
+        }
+    }
+    let mut keys = Vec::new();
+    for (origin, raw) in &inputs {
+        let addr = crate::subscribers::normalize_address(raw)
+            .map_err(|r| Error::input(format!("{origin}: {r}")))?;
+        keys.push(addr.key);
+    }
+    let mut state = State::open(&config.state.path)?;
+    let n = if args.undo {
+        state.unsuppress(&keys)?
+    } else {
+        state.suppress(&keys, now)?
+    };
+    emit(&format!(
+        "{} {n} address{} ({} given)\n",
+        if args.undo {
+            "re-subscribed"
+        } else {
+            "suppressed"
+        },
+        if n == 1 { "" } else { "es" },
+        keys.len()
+    ))?;
+    Ok(0)
+}

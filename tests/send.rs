@@ -1,0 +1,250 @@
+//! `newsletter send` end to end with the outbox transport, run as a process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("config.toml"), dir.path().join("config.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    for f in ["topics.md", "subscribers.csv"] {
+        std::fs::copy(
+            root().join("content").join(f),
+            dir.path().join("content").join(f),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("NEWSLETTER_NOW")
+        .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "test-secret")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tree(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
+    let mut out = BTreeSet::new();
+    for e in walk(dir) {
+        out.insert((e.clone(), std::fs::read(&e).unwrap_or_default()));
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        v.push(p.clone());
+        if p.is_dir() {
+            v.extend(walk(&p));
+        }
+    }
+    v
+}
+
+fn outbox(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("outbox"))
+        .map(|rd| {
+            rd.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn unfolded_header(msg: &str, name: &str) -> Vec<String> {
+    let head = msg
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
+    head.split("\r\n")
+        .filter_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn dry_run_composes_everything_and_writes_nothing() {
+    let dir = project();
+    let before = tree(dir.path());
+    let out = run(dir.path(), &["send", "--dry-run", "--now", "2024-03-20"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("issue 3 \"DjangoCon US 2024 CFP Weekly #3: Novel Uses for Django\""),
+        "{s}"
+    );
+    assert!(s.contains("recipients: 10 (first: ana.lima@example.com, bob@example.org, zoe.angstrom@example.net)"), "{s}");
+    assert!(s.contains("2 invalid rows"), "{s}");
+    assert!(s.contains("transport: outbox"), "{s}");
+    assert_eq!(tree(dir.path()), before, "dry run changed the file system");
+}
+
+#[test]
+fn send_delivers_once_and_a_second_run_sends_nothing() {
+    let dir = project();
+    let out = run(dir.path(), &["send", "--now", "2024-03-20"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let msgs = outbox(dir.path());
+    assert_eq!(msgs.len(), 10);
+    let mut to = BTreeSet::new();
+    for m in &msgs {
+        for h in [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Reply-To",
+        ] {
+            assert_eq!(unfolded_header(m, h).len(), 1, "{h} in {m}");
+        }
+        assert!(
+            m.contains("multipart/alternative")
+                && m.contains("text/plain")
+                && m.contains("text/html")
+        );
+        let lu = &unfolded_header(m, "List-Unsubscribe")[0];
+        let token = lu
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .next()
+            .unwrap();
+        assert_eq!(token.len(), 43, "{lu}");
+        assert!(
+            m.replace("=\r\n", "").contains(token),
+            "personal unsubscribe link missing from the body"
+        );
+        to.insert(unfolded_header(m, "To")[0].clone());
+    }
+    assert_eq!(to.len(), 10, "recipients are not unique");
+    let again = run(dir.path(), &["send", "--now", "2024-03-21"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("nothing to send: everyone has this issue already"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(outbox(dir.path()).len(), 10);
+    let status = run(dir.path(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["issues"][0]["number"], 3);
+    assert_eq!(v["issues"][0]["sent"], 10);
+    assert_eq!(v["issues"][0]["failed"], 0);
+    assert_eq!(v["suppressed"], 0);
+}
+
+#[test]
+fn suppressed_addresses_are_skipped_until_undone() {
+    let dir = project();
+    let out = run(
+        dir.path(),
+        &["unsubscribe", "BOB@example.org", "ana.lima@example.com"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(dir.path(), &["send", "--now", "2024-03-20"]);
+    assert!(
+        text(&out.stdout).contains("suppressed 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    let msgs = outbox(dir.path()).join("\n");
+    assert!(!msgs.contains("bob@example.org") && !msgs.contains("ana.lima@example.com"));
+    run(dir.path(), &["unsubscribe", "--undo", "bob@example.org"]);
+    run(dir.path(), &["send", "--now", "2024-03-20"]);
+    assert!(outbox(dir.path()).join("\n").contains("bob@example.org"));
+}
+
+#[test]
+fn an_https_unsubscribe_url_without_secret_is_refused_before_sending() {
+    let dir = project();
+    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .env_remove("NEWSLETTER_UNSUBSCRIBE_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("NEWSLETTER_UNSUBSCRIBE_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("outbox").exists() && !dir.path().join("state").exists());
+}
+
+#[test]
+fn a_future_issue_needs_force() {
+    let dir = project();
+    let out = run(dir.path(), &["send", "--issue", "5", "--now", "2024-03-20"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("its time has not come (use --force"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        &["send", "--issue", "5", "--force", "--now", "2024-03-20"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("issue 5"));
+}
+
+#[test]
+fn late_subscribers_get_the_current_issue_and_bad_rows_never_stop_the_run() {
+    let dir = project();
+    run(dir.path(), &["send", "--now", "2024-03-20"]);
+    let csv = dir.path().join("content/subscribers.csv");
+    let mut s = std::fs::read_to_string(&csv).unwrap();
+    s.push_str("\"Eve\r\nBcc: victim@example.com\",eve@example.com,Nowhere\nJosé Núñez,jose@bücher.example,Madrid\n");
+    std::fs::write(&csv, s).unwrap();
+    let out = run(dir.path(), &["send", "--now", "2024-03-20"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("sent 1,"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("line break"),
+        "{}",
+        text(&out.stdout)
+    );
+    let all = outbox(dir.path()).join("\n");
+    assert!(!all.contains("victim@example.com"));
+    assert!(all.contains("jose@xn--bcher-kva.example"));
+    assert!(all.contains("=?utf-8?"), "non-ASCII name not encoded");
+}
