@@ -1,0 +1,192 @@
+//! `newsletter send` over real TCP to the test SMTP server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::smtp::{Config as ServerConfig, Fault, Server};
+
+fn project(port: u16, subscribers: &str, extra_smtp: &str) -> tempfile::TempDir {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = std::fs::read_to_string(root.join("config.toml")).unwrap();
+    let cfg = cfg
+        .replace("transport = \"outbox\"", "transport = \"smtp\"")
+        .replace("max_attempts = 3", "max_attempts = 3\nretry_delay_ms = 10")
+        .replace("host = \"smtp.example.org\"", "host = \"127.0.0.1\"")
+        .replace("port = 587", &format!("port = {port}"))
+        .replace("security = \"starttls\"", "security = \"none\"")
+        .replace("username = \"program@djangocon.us\"\n", extra_smtp)
+        .replace("timeout_seconds = 60", "timeout_seconds = 5");
+    std::fs::write(dir.path().join("config.toml"), cfg).unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    std::fs::copy(
+        root.join("content/topics.md"),
+        dir.path().join("content/topics.md"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("content/subscribers.csv"), subscribers).unwrap();
+    dir
+}
+
+fn list(n: usize) -> String {
+    let mut s = String::from("email,name\n");
+    for i in 0..n {
+        s.push_str(&format!("user{i}@example.com,User {i}\n"));
+    }
+    s
+}
+
+fn send(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir)
+        .args(["send", "--now", "2024-03-20"])
+        .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "k")
+        .env("NEWSLETTER_SMTP_PASSWORD", "right-password")
+        .env_remove("NEWSLETTER_NOW")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_few_hundred_messages_each_checked_and_a_rerun_sends_nothing() {
+    let server = Server::start(ServerConfig::default());
+    let dir = project(server.port, &list(300), "");
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let msgs = server.messages();
+    assert_eq!(msgs.len(), 300);
+    let mut to = BTreeSet::new();
+    for m in &msgs {
+        assert_eq!(m.rcpt.len(), 1);
+        let head = m.data.split("\r\n\r\n").next().unwrap();
+        for h in [
+            "From:",
+            "To:",
+            "Subject:",
+            "Message-ID:",
+            "List-Unsubscribe:",
+            "List-Unsubscribe-Post:",
+            "List-Id:",
+            "Date:",
+        ] {
+            assert_eq!(
+                head.matches(&format!("\r\n{h}")).count() + usize::from(head.starts_with(h)),
+                1,
+                "{h}"
+            );
+        }
+        assert!(m.data.contains("text/plain") && m.data.contains("text/html"));
+        to.insert(m.rcpt[0].clone());
+    }
+    assert_eq!(to.len(), 300);
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(server.messages().len(), 300, "second run sent again");
+}
+
+#[test]
+fn transient_failures_retry_and_permanent_ones_are_recorded_not_retried() {
+    let server = Server::start(ServerConfig {
+        faults: vec![
+            ("tempfail", Fault::RcptOnce("451 4.7.1 try again later")),
+            ("toomany", Fault::RcptOnce("452 4.5.3 too many recipients")),
+            ("gone", Fault::Rcpt("550 5.1.1 no such user")),
+            ("dropper", Fault::DropInDataOnce),
+        ],
+        ..Default::default()
+    });
+    let csv = "email\ntempfail@example.com\ntoomany@example.com\ngone@example.com\ndropper@example.com\nok@example.com\n";
+    let dir = project(server.port, csv, "");
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let got: BTreeSet<String> = server
+        .messages()
+        .iter()
+        .map(|m| m.rcpt[0].clone())
+        .collect();
+    let want: BTreeSet<String> = [
+        "tempfail@example.com",
+        "toomany@example.com",
+        "dropper@example.com",
+        "ok@example.com",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(got, want);
+    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["status", "--issue", "3"])
+        .output()
+        .unwrap();
+    let s = out(&status);
+    assert!(s.contains("sent 4, failed 1, pending 0"), "{s}");
+    assert!(
+        s.contains("failed gone@example.com after 1 attempt(s)") && s.contains("550"),
+        "{s}"
+    );
+    // The second run does not retry the permanent failure.
+    let before = server.messages().len();
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(server.messages().len(), before);
+}
+
+#[test]
+fn starttls_required_but_not_offered_sends_nothing() {
+    let server = Server::start(ServerConfig::default());
+    let dir = project(server.port, &list(3), "");
+    let cfg = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("security = \"none\"", "security = \"starttls\"");
+    std::fs::write(&cfg, s).unwrap();
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("cannot connect"), "{}", out(&o));
+    assert!(server.messages().is_empty());
+}
+
+#[test]
+fn a_wrong_password_stops_before_anything_is_marked_and_is_never_printed() {
+    let server = Server::start(ServerConfig {
+        auth: Some(("cfp".into(), "other-password".into())),
+        ..Default::default()
+    });
+    let dir = project(server.port, &list(3), "username = \"cfp\"\n");
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(!out(&o).contains("right-password"));
+    assert!(server.messages().is_empty());
+    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["issues"][0]["sent"], 0);
+}
+
+#[test]
+fn the_right_password_authenticates() {
+    let server = Server::start(ServerConfig {
+        auth: Some(("cfp".into(), "right-password".into())),
+        ..Default::default()
+    });
+    let dir = project(server.port, &list(5), "username = \"cfp\"\n");
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(server.messages().len(), 5);
+}
