@@ -190,3 +190,64 @@ fn the_right_password_authenticates() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(server.messages().len(), 5);
 }
+
+#[test]
+fn resume_after_sigkill_misses_nobody() {
+    let server = Server::start(ServerConfig::default());
+    let n = 1500;
+    let dir = project(server.port, &list(n), "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "k")
+        .env_remove("NEWSLETTER_NOW")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_for(200));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let at_kill = server.messages().len();
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let msgs = server.messages();
+    let distinct: BTreeSet<String> = msgs.iter().map(|m| m.rcpt[0].clone()).collect();
+    assert_eq!(
+        distinct.len(),
+        n,
+        "somebody was missed (killed after {at_kill})"
+    );
+    let repeats = msgs.len() - n;
+    assert!(repeats <= 4, "{repeats} repeats for 4 connections");
+    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["issues"][0]["sent"], n);
+}
+
+#[test]
+fn a_second_send_while_one_runs_exits_1_naming_the_pid() {
+    let server = Server::start(ServerConfig::default());
+    let dir = project(server.port, &list(3), "");
+    // Hold the send lock the way a running send does.
+    std::fs::create_dir_all(dir.path().join("state")).unwrap();
+    let lock = std::fs::File::create(dir.path().join("state/newsletter.db.lock")).unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(dir.path().join("state/newsletter.db.lock"), "4242").unwrap();
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("another send is running (pid 4242)"),
+        "{}",
+        out(&o)
+    );
+    assert!(server.messages().is_empty());
+    drop(lock);
+    let o = send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(server.messages().len(), 3);
+}

@@ -35,6 +35,7 @@ pub struct Received {
 pub struct Server {
     pub port: u16,
     pub received: Arc<Mutex<Vec<Received>>>,
+    arrived: Arc<std::sync::Condvar>,
 }
 
 impl Server {
@@ -44,18 +45,38 @@ impl Server {
         let received = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
         let config = Arc::new(config);
+        let arrived = Arc::new(std::sync::Condvar::new());
         let rec = Arc::clone(&received);
+        let cv = Arc::clone(&arrived);
         // Accept loop on a detached thread: it ends with the test process.
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (rec, seen, config) =
-                    (Arc::clone(&rec), Arc::clone(&seen), Arc::clone(&config));
+                let (rec, seen, config, cv) = (
+                    Arc::clone(&rec),
+                    Arc::clone(&seen),
+                    Arc::clone(&config),
+                    Arc::clone(&cv),
+                );
                 std::thread::spawn(move || {
-                    let _ = session(stream, &config, &rec, &seen);
+                    let _ = session(stream, &config, &rec, &seen, &cv);
                 });
             }
         });
-        Server { port, received }
+        Server {
+            port,
+            received,
+            arrived,
+        }
+    }
+
+    /// Blocks until at least `n` messages were accepted (or 60 s passed).
+    pub fn wait_for(&self, n: usize) -> bool {
+        let guard = self.received.lock().unwrap();
+        let (guard, _) = self
+            .arrived
+            .wait_timeout_while(guard, std::time::Duration::from_secs(60), |v| v.len() < n)
+            .unwrap();
+        guard.len() >= n
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -68,6 +89,7 @@ fn session(
     config: &Config,
     rec: &Mutex<Vec<Received>>,
     seen: &Mutex<HashMap<String, u32>>,
+    cv: &std::sync::Condvar,
 ) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
@@ -170,6 +192,7 @@ fn session(
                 rcpt: std::mem::take(&mut rcpt),
                 data,
             });
+            cv.notify_all();
             out.write_all(b"250 2.0.0 queued\r\n")?;
         } else if upper.starts_with("QUIT") {
             out.write_all(b"221 bye\r\n")?;
