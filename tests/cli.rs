@@ -216,6 +216,10 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
     let proj = dir.path().join("proj");
     assert!(proj.join("config.toml").is_file());
     assert!(proj.join("content/topics.md").is_file());
+    assert_eq!(
+        std::fs::read_to_string(proj.join("templates/email.html")).unwrap(),
+        std::fs::read_to_string(root().join("templates/email.html")).unwrap()
+    );
     let out = run_in(&proj, &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let before = std::fs::read(proj.join("config.toml")).unwrap();
