@@ -7,13 +7,22 @@ use crate::error::{Error, Result};
 
 /// The starter files: the shipped example project.
 fn starter_files() -> Vec<(PathBuf, &'static str)> {
-    vec![
+    let mut files: Vec<(PathBuf, &'static str)> = vec![
         ("config.toml".into(), include_str!("../../config.toml")),
         (
             "content/topics.md".into(),
             include_str!("../../content/topics.md"),
         ),
-    ]
+        (
+            "content/subscribers.csv".into(),
+            include_str!("../../content/subscribers.csv"),
+        ),
+    ];
+    // The built-in templates, written out for editing.
+    for (name, src) in crate::render::BUILTINS {
+        files.push((PathBuf::from("templates").join(name), src));
+    }
+    files
 }
 
 /// Writes the starter project into `dir`; refuses if any file exists.
