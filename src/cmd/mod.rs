@@ -4,6 +4,7 @@
 mod check;
 mod init;
 mod plan;
+mod preview;
 
 use std::io::Write;
 
@@ -23,7 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Init { dir } => init::run(&dir),
         Command::Check => check::run(&Project::load(&cli.config, now_arg)?),
         Command::Plan { json } => plan::run(&Project::load(&cli.config, now_arg)?, json),
-        Command::Preview(_) => later("preview", 3),
+        Command::Preview(args) => preview::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Send(_) => later("send", 4),
         Command::Feed => later("feed", 3),
         Command::Status { .. } => later("status", 4),
