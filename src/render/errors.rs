@@ -57,6 +57,24 @@ impl Sources {
             K::Msg(text) if text.contains("\n --> ") || text.starts_with("error: ") => {
                 self.reports(text)
             }
+            K::MissingParent { current, parent } => {
+                let at = self.find(current, parent);
+                self.located(
+                    current,
+                    Offset::Byte(at),
+                    &format!(
+                        "it extends `{parent}`, which is neither a built-in template (`{BUILTIN_PREFIX}email.html`, ...) nor a file in the templates folder"
+                    ),
+                )
+            }
+            K::CircularExtend {
+                tpl,
+                inheritance_chain,
+            } => format!(
+                "{}: templates extend each other in a circle: {}",
+                self.origin(tpl),
+                inheritance_chain.join(" -> ")
+            ),
             K::TemplateNotFound(name) => format!(
                 "template `{name}` not found: it is neither a built-in template nor a file in the templates folder"
             ),
@@ -72,9 +90,25 @@ impl Sources {
                 "\nhelp: `subscriber` is absent when rendering the feed and the archive: \
                  test it first (`{% if subscriber %}`) or use `subscriber?.name`",
             );
+        } else {
+            msg.push_str(&format!("\nhelp: {HELP}"));
         }
-        msg.push_str(&format!("\nhelp: {HELP}"));
         Error::input(msg)
+    }
+
+    /// The file a template came from, for messages.
+    fn origin(&self, name: &str) -> String {
+        self.map
+            .get(name)
+            .map_or_else(|| name.to_string(), |(file, _)| file.clone())
+    }
+
+    /// Where `needle` first appears in template `name` (0 if nowhere).
+    fn find(&self, name: &str, needle: &str) -> usize {
+        self.map
+            .get(name)
+            .and_then(|(_, src)| src.find(needle))
+            .unwrap_or(0)
     }
 
     /// `file:line:col: message` and the line, for a position in `name`.

@@ -208,3 +208,33 @@ pub fn register_filters(tera: &mut Tera) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_collapses_whitespace_and_drops_controls() {
+        assert_eq!(one_line("  a\r\n\tb  c\u{0}d \u{7} "), "a b cd");
+        assert_eq!(one_line("\n\n"), "");
+    }
+
+    #[test]
+    fn tidy_text_keeps_one_blank_line_and_the_signature_separator() {
+        assert_eq!(
+            tidy_text("\n\na  \n\n\n\nb\n-- \nc\n\n"),
+            "a\n\nb\n-- \nc\n"
+        );
+    }
+
+    #[test]
+    fn underline_matches_the_longest_line_in_characters() {
+        let mut tera = Tera::new();
+        register_filters(&mut tera);
+        tera.add_raw_template("t.txt", "{{ s | underline(char=\"=\") }}")
+            .unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("s", "Café\nab");
+        assert_eq!(tera.render("t.txt", &ctx).unwrap(), "Café\nab\n====");
+    }
+}
