@@ -52,7 +52,8 @@ for (const file of files) {
         console.log(`    ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`);
       }
     }
-    console.log(`${file} [${name}]: ${result.violations.length} violation(s), ${result.passes ? '' : ''}checked with axe-core ${result.testEngine.version}`);
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').length;
+    console.log(`${file} [${name}]: ${bad} serious or critical, ${result.violations.length} in all (axe-core ${result.testEngine.version})`);
     await page.close();
   }
 }
