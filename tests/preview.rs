@@ -143,6 +143,12 @@ fn every_text_line_fits_78_columns_in_every_issue() {
                 );
             }
             assert!(txt.ends_with('\n') && !txt.ends_with("\n\n"));
+            // The footer keeps its lines apart (a trimming tag once joined them).
+            assert!(txt.contains("\n-- \nYou get this email because"), "{txt}");
+            assert!(
+                txt.lines().any(|l| l.starts_with("Past issues <https://")),
+                "{txt}"
+            );
         }
     }
 }
@@ -339,11 +345,20 @@ fn overrides_replace_built_ins_by_name_and_can_extend_them() {
         "{% extends \"__newsletter/email.html\" %}{% block footer %}<tr><td>{% include \"parts/foot.html\" %}</td></tr>{% endblock footer %}",
     )
     .unwrap();
-    std::fs::write(t.join("parts/foot.html"), "Bye from {{ cfp.name }}").unwrap();
+    std::fs::write(
+        t.join("parts/foot.html"),
+        "Bye from {{ cfp.name }} ({% include \"__newsletter/subject.txt\" %})",
+    )
+    .unwrap();
     let out = run_in(dir.path(), &["preview", "--now", NOW, "--issue", "2"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let html = text(&out.stdout);
-    assert!(html.contains("<tr><td>Bye from DjangoCon US 2024</td></tr>"));
+    assert!(
+        html.contains(
+            "<tr><td>Bye from DjangoCon US 2024 (DjangoCon US 2024 CFP Weekly #2: Alternative Django Use Cases"
+        ),
+        "{html}"
+    );
     assert!(html.contains("Alternative Django Use Cases"));
     assert!(!html.contains("You get this email"));
 }
