@@ -52,6 +52,11 @@ impl Renderer {
         let mut files = Vec::new();
         if dir.is_dir() {
             collect_files(dir, dir, &mut files)?;
+        } else if dir.exists() {
+            return Err(Error::input(format!(
+                "{}: [templates] dir is a file, not a folder\nhelp: point it at a folder of templates, or remove the file to use the built-ins",
+                dir.display()
+            )));
         }
         for (name, src) in BUILTINS {
             if !files.iter().any(|(n, _)| n == name) {
