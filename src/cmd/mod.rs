@@ -4,6 +4,7 @@
 mod check;
 mod init;
 mod plan;
+mod preview;
 mod send;
 mod status;
 
@@ -25,7 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Init { dir } => init::run(&dir),
         Command::Check => check::run(&Project::load(&cli.config, now_arg)?),
         Command::Plan { json } => plan::run(&Project::load(&cli.config, now_arg)?, json),
-        Command::Preview(_) => later("preview", 3),
+        Command::Preview(args) => preview::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Send(args) => send::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Feed => later("feed", 3),
         Command::Status { json, issue } => {

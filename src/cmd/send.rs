@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::{Project, emit};
 use crate::cli::SendArgs;
-use crate::compose::{Composer, Recipient, clean};
+use crate::compose::{Composer, Recipient};
 use crate::deliver::{self, Recipients, transport};
 use crate::error::{Error, Result};
 use crate::render::{IssueContext, Renderer, SubscriberContext};
@@ -46,12 +46,13 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         ),
         None => {
             let ctx = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
-            let subject = subject_of(&renderer, &ctx)?;
+            let subject = renderer.subject(&ctx)?;
             (ctx, subject)
         }
     };
     // Surface template problems before anything is sent.
-    render_for(&renderer, &context, &SubscriberContext::sample())?;
+    let base = Renderer::context(&context, None)?;
+    renderer.email_parts(&base, &SubscriberContext::sample())?;
     let composer = Composer::new(
         &p.config,
         std::env::var(&p.config.unsubscribe.secret_env).ok(),
@@ -75,7 +76,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
             fields: sub.fields.iter().cloned().collect(),
             unsubscribe_url: composer.unsubscribe_url(&sub.key).unwrap_or_default(),
         };
-        let (html, text) = render_for(&renderer, &context, &sc)?;
+        let (html, text) = renderer.email_parts(&base, &sc)?;
         let to = Recipient {
             email: &sub.email,
             key: &sub.key,
@@ -243,23 +244,6 @@ fn pick<'a>(p: &'a Project, args: &SendArgs) -> Result<Option<&'a PlannedIssue>>
             Ok(None)
         }
     }
-}
-
-/// The rendered subject, one line.
-pub fn subject_of(r: &Renderer, ctx: &IssueContext) -> Result<String> {
-    Ok(clean(
-        &r.render("subject.txt", &Renderer::context(ctx, None)?)?,
-    ))
-}
-
-/// (html, text) for one subscriber.
-pub fn render_for(
-    r: &Renderer,
-    ctx: &IssueContext,
-    sub: &SubscriberContext,
-) -> Result<(String, String)> {
-    let c = Renderer::context(ctx, Some(sub))?;
-    Ok((r.render("email.html", &c)?, r.render("email.txt", &c)?))
 }
 
 type Compose<'a> = dyn Fn(&Subscriber) -> Result<(lettre::Message, String)> + Sync + 'a;

@@ -9,6 +9,7 @@
 //! Filters are registered in one place, [`register_filters`].
 
 pub mod context;
+mod errors;
 pub mod markdown;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use tera::{Kwargs, State, Tera};
 
 use crate::error::{Error, Result};
 pub use context::{IssueContext, SubscriberContext};
+use errors::Sources;
 
 /// The reserved prefix of built-in templates.
 pub const BUILTIN_PREFIX: &str = "__newsletter/";
@@ -31,45 +33,54 @@ pub const BUILTINS: &[(&str, &str)] = &[
 /// Loaded templates, ready to render.
 pub struct Renderer {
     tera: Tera,
-    /// Template name -> file it came from (project overrides only).
-    files: Vec<(String, PathBuf)>,
+    /// Where each template came from, for messages.
+    sources: Sources,
 }
 
 impl Renderer {
     /// Loads the built-ins and every file under `dir` (if it exists).
-    /// Syntax errors name the file, line and column.
+    /// Errors (syntax, unknown filters, missing includes) name the file,
+    /// line and column.
     pub fn load(dir: &Path) -> Result<Renderer> {
-        let mut sources: Vec<(String, String)> = Vec::new();
+        let mut names: Vec<(String, String)> = Vec::new();
+        let mut sources = Sources::default();
         for (name, src) in BUILTINS {
-            sources.push((format!("{BUILTIN_PREFIX}{name}"), (*src).to_string()));
+            let full = format!("{BUILTIN_PREFIX}{name}");
+            sources.builtin(&full, src);
+            names.push((full, (*src).to_string()));
         }
         let mut files = Vec::new();
         if dir.is_dir() {
             collect_files(dir, dir, &mut files)?;
+        } else if dir.exists() {
+            return Err(Error::input(format!(
+                "{}: [templates] dir is a file, not a folder\nhelp: point it at a folder of templates, or remove the file to use the built-ins",
+                dir.display()
+            )));
         }
-        let overridden: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         for (name, src) in BUILTINS {
-            if !overridden.contains(name) {
-                sources.push(((*name).to_string(), (*src).to_string()));
+            if !files.iter().any(|(n, _)| n == name) {
+                sources.builtin(name, src);
+                names.push(((*name).to_string(), (*src).to_string()));
             }
         }
         for (name, path) in &files {
-            sources.push((name.clone(), crate::error::read_text(path)?));
+            let src = crate::error::read_text(path)?;
+            sources.file(name, path, &src);
+            names.push((name.clone(), src));
         }
         let mut tera = Tera::new();
         register_filters(&mut tera);
-        let renderer = Renderer {
-            tera: Tera::new(),
-            files,
-        };
-        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-            .map_err(|e| renderer.error(&e))?;
-        Ok(Renderer { tera, ..renderer })
+        tera.add_raw_templates(names.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| sources.error(&e))?;
+        Ok(Renderer { tera, sources })
     }
 
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera.render(name, ctx).map_err(|e| self.error(&e))
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| self.sources.error(&e))
     }
 
     /// The Tera context of an issue, optionally for one subscriber.
@@ -85,51 +96,87 @@ impl Renderer {
         Ok(ctx)
     }
 
-    /// Where a template came from, for messages.
-    fn origin(&self, name: &str) -> String {
-        match self.files.iter().find(|(n, _)| n == name) {
-            Some((_, p)) => p.display().to_string(),
-            None => match name.strip_prefix(BUILTIN_PREFIX) {
-                Some(n) => format!("built-in template {n}"),
-                None => format!("built-in template {name}"),
-            },
+    /// The subject line (`subject.txt`), on one line: every run of
+    /// whitespace (newlines included) becomes one space and control
+    /// characters are dropped, so no value can add a header line.
+    pub fn subject(&self, issue: &IssueContext) -> Result<String> {
+        let raw = self.render("subject.txt", &Self::context(issue, None)?)?;
+        let subject = one_line(&raw);
+        if subject.is_empty() {
+            return Err(Error::input(
+                "the template subject.txt rendered an empty subject\nhelp: make it print at least the newsletter title",
+            ));
         }
+        Ok(subject)
     }
 
-    /// A Tera error as `file:line:col: message` (bad input, exit 2).
-    fn error(&self, e: &tera::Error) -> Error {
-        use tera::ErrorKind as K;
-        let located = match e.kind() {
-            K::SyntaxError(r) | K::RenderingError(r) => Some(r),
-            _ => None,
-        };
-        let mut msg = match located {
-            Some(r) => {
-                let span = r.span();
-                format!(
-                    "{}:{}:{}: {}",
-                    self.origin(r.filename()),
-                    span.start_line,
-                    span.start_col + 1,
-                    r.message()
-                )
-            }
-            None => format!("template error: {e}"),
-        };
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            msg.push_str(&format!(": {s}"));
-            source = s.source();
-        }
-        if let Some(r) = located {
-            let _ = r;
-            msg.push_str(&format!("\n{e}"));
-        }
-        msg.push_str(
-            "\nhelp: fix the template; README.md (Templates) lists the variables and filters",
-        );
-        Error::input(msg)
+    /// The HTML part (`email.html`, autoescaped), for one subscriber or
+    /// for nobody in particular.
+    pub fn email_html(
+        &self,
+        issue: &IssueContext,
+        subscriber: Option<&SubscriberContext>,
+    ) -> Result<String> {
+        self.render("email.html", &Self::context(issue, subscriber)?)
     }
+
+    /// Both parts (html, text) for one subscriber, from an issue context
+    /// built once with [`Renderer::context`] (the send loop's hot path:
+    /// only the subscriber differs between recipients).
+    pub fn email_parts(
+        &self,
+        base: &tera::Context,
+        subscriber: &SubscriberContext,
+    ) -> Result<(String, String)> {
+        let mut ctx = base.clone();
+        ctx.insert("subscriber", subscriber);
+        let html = self.render("email.html", &ctx)?;
+        let text = tidy_text(&self.render("email.txt", &ctx)?);
+        Ok((html, text))
+    }
+
+    /// The plain-text part (`email.txt`), rendered from the same data.
+    /// Trailing spaces are removed, runs of blank lines become one, and the
+    /// text ends with one newline, so templates need not fight whitespace.
+    pub fn email_text(
+        &self,
+        issue: &IssueContext,
+        subscriber: Option<&SubscriberContext>,
+    ) -> Result<String> {
+        let raw = self.render("email.txt", &Self::context(issue, subscriber)?)?;
+        Ok(tidy_text(&raw))
+    }
+}
+
+/// Collapses whitespace to single spaces and drops control characters.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Trailing whitespace off every line, at most one blank line in a row, no
+/// blank lines at the start or end, one final newline.
+pub fn tidy_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank_run = 0usize;
+    for line in s.lines() {
+        // "-- " (with its space) is the signature separator: kept as is.
+        let line = if line == "-- " { line } else { line.trim_end() };
+        if line.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() && blank_run > 0 {
+            out.push('\n');
+        }
+        blank_run = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Adds every file under `dir` as (name relative to `root`, path).
@@ -153,7 +200,8 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
 }
 
 /// Registers the project's filters: `wrap(width, indent, first)` for the
-/// plain-text part.
+/// plain-text part, and `underline(char)`, which adds a line of `char` as
+/// wide as the longest line of its input (a plain-text heading).
 pub fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "wrap",
@@ -171,4 +219,42 @@ pub fn register_filters(tera: &mut Tera) {
                 .join("\n"))
         },
     );
+    tera.register_filter(
+        "underline",
+        |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let ch = kwargs.get::<&str>("char")?.unwrap_or("-");
+            let width = value.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            Ok(format!("{value}\n{}", ch.repeat(width)))
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_collapses_whitespace_and_drops_controls() {
+        assert_eq!(one_line("  a\r\n\tb  c\u{0}d \u{7} "), "a b cd");
+        assert_eq!(one_line("\n\n"), "");
+    }
+
+    #[test]
+    fn tidy_text_keeps_one_blank_line_and_the_signature_separator() {
+        assert_eq!(
+            tidy_text("\n\na  \n\n\n\nb\n-- \nc\n\n"),
+            "a\n\nb\n-- \nc\n"
+        );
+    }
+
+    #[test]
+    fn underline_matches_the_longest_line_in_characters() {
+        let mut tera = Tera::new();
+        register_filters(&mut tera);
+        tera.add_raw_template("t.txt", "{{ s | underline(char=\"=\") }}")
+            .unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("s", "Café\nab");
+        assert_eq!(tera.render("t.txt", &ctx).unwrap(), "Café\nab\n====");
+    }
 }

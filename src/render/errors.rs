@@ -1,0 +1,205 @@
+//! Tera errors as `file:line:col: message` with the offending line.
+//!
+//! What Tera 2.4 reports (checked against its source and in tests):
+//! - a syntax error is `ErrorKind::SyntaxError` with the template name and
+//!   a span;
+//! - an undefined variable or field is `ErrorKind::RenderingError` with the
+//!   name of the template (or included template) and a span;
+//! - an unknown filter, test, function or included template is found when
+//!   the templates are loaded and comes back as `ErrorKind::Msg` holding
+//!   one or more preformatted reports (`error: ...` then ` --> name:L:C`),
+//!   which are parsed here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Diagnostic, Error};
+
+use super::BUILTIN_PREFIX;
+
+const HELP: &str = "fix the template; README.md (Templates) lists the variables and filters";
+
+/// Template name -> where it came from and its source, for messages.
+#[derive(Default)]
+pub(super) struct Sources {
+    /// Template name -> (file for messages, source).
+    map: HashMap<String, (String, String)>,
+}
+
+impl Sources {
+    /// Records a built-in template under `name`.
+    pub(super) fn builtin(&mut self, name: &str, src: &str) {
+        let short = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(name);
+        self.map.insert(
+            name.to_string(),
+            (format!("built-in template {short}"), src.to_string()),
+        );
+    }
+
+    /// Records a template read from `path`.
+    pub(super) fn file(&mut self, name: &str, path: &Path, src: &str) {
+        self.map.insert(
+            name.to_string(),
+            (path.display().to_string(), src.to_string()),
+        );
+    }
+
+    /// A Tera error as a bad-input error (exit 2) naming the file, line and
+    /// column, with the line and a caret.
+    pub(super) fn error(&self, e: &tera::Error) -> Error {
+        use tera::ErrorKind as K;
+        let mut msg = match e.kind() {
+            K::SyntaxError(r) | K::RenderingError(r) => self.located(
+                r.filename(),
+                Offset::Byte(r.span().range.start),
+                r.message(),
+            ),
+            K::Msg(text) if text.contains("\n --> ") || text.starts_with("error: ") => {
+                self.reports(text)
+            }
+            K::MissingParent { current, parent } => {
+                let at = self.find(current, parent);
+                self.located(
+                    current,
+                    Offset::Byte(at),
+                    &format!(
+                        "it extends `{parent}`, which is neither a built-in template (`{BUILTIN_PREFIX}email.html`, ...) nor a file in the templates folder"
+                    ),
+                )
+            }
+            K::CircularExtend {
+                tpl,
+                inheritance_chain,
+            } => format!(
+                "{}: templates extend each other in a circle: {}",
+                self.origin(tpl),
+                inheritance_chain.join(" -> ")
+            ),
+            K::TemplateNotFound(name) => format!(
+                "template `{name}` not found: it is neither a built-in template nor a file in the templates folder"
+            ),
+            _ => format!("template error: {e}"),
+        };
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        if msg.contains("Variable `subscriber` is not defined") {
+            msg.push_str(
+                "\nhelp: `subscriber` is absent when rendering the feed and the archive: \
+                 test it first (`{% if subscriber %}`) or use `subscriber?.name`",
+            );
+        } else {
+            msg.push_str(&format!("\nhelp: {HELP}"));
+        }
+        Error::input(msg)
+    }
+
+    /// The file a template came from, for messages.
+    fn origin(&self, name: &str) -> String {
+        self.map
+            .get(name)
+            .map_or_else(|| name.to_string(), |(file, _)| file.clone())
+    }
+
+    /// Where `needle` first appears in template `name` (0 if nowhere).
+    fn find(&self, name: &str, needle: &str) -> usize {
+        self.map
+            .get(name)
+            .and_then(|(_, src)| src.find(needle))
+            .unwrap_or(0)
+    }
+
+    /// `file:line:col: message` and the line, for a position in `name`.
+    fn located(&self, name: &str, at: Offset, message: &str) -> String {
+        match self.map.get(name) {
+            Some((file, src)) => {
+                let offset = match at {
+                    Offset::Byte(b) => b,
+                    Offset::LineCol(line, col) => byte_offset(src, line, col),
+                };
+                Diagnostic::at(src, offset, message).render(&PathBuf::from(file))
+            }
+            None => match at {
+                Offset::LineCol(line, col) => format!("{name}:{line}:{col}: {message}"),
+                Offset::Byte(_) => format!("{name}: {message}"),
+            },
+        }
+    }
+
+    /// Rewrites Tera's preformatted reports (`error: msg` / ` --> name:L:C`
+    /// / the line) as our messages, one per report.
+    fn reports(&self, text: &str) -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut pending: Option<&str> = None;
+        for line in text.lines() {
+            if let Some(m) = line.strip_prefix("error: ") {
+                if let Some(p) = pending.take() {
+                    out.push(p.to_string());
+                }
+                pending = Some(m);
+            } else if let (Some(m), Some(loc)) = (pending, line.trim_start().strip_prefix("--> ")) {
+                pending = None;
+                out.push(match parse_locus(loc) {
+                    Some((name, l, c)) => self.located(name, Offset::LineCol(l, c), m),
+                    None => format!("{loc}: {m}"),
+                });
+            }
+        }
+        if let Some(p) = pending {
+            out.push(p.to_string());
+        }
+        if out.is_empty() {
+            format!("template error: {text}")
+        } else {
+            out.join("\n")
+        }
+    }
+}
+
+enum Offset {
+    Byte(usize),
+    /// 1-based line and column (characters).
+    LineCol(usize, usize),
+}
+
+/// `name:line:col` (the name may itself contain colons).
+fn parse_locus(loc: &str) -> Option<(&str, usize, usize)> {
+    let (rest, col) = loc.trim().rsplit_once(':')?;
+    let (name, line) = rest.rsplit_once(':')?;
+    Some((name, line.parse().ok()?, col.parse().ok()?))
+}
+
+/// The byte offset of 1-based `line` and `col` (characters) in `src`.
+fn byte_offset(src: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match src[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return src.len(),
+        }
+    }
+    let rest = src[start..].split('\n').next().unwrap_or("");
+    let within = rest
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(rest.len(), |(i, _)| i);
+    start + within
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locus_and_offsets() {
+        assert_eq!(parse_locus("a:b.html:2:7"), Some(("a:b.html", 2, 7)));
+        assert_eq!(parse_locus("nope"), None);
+        let src = "ab\nçdé\nx";
+        assert_eq!(byte_offset(src, 1, 1), 0);
+        assert_eq!(byte_offset(src, 2, 2), 5);
+        assert_eq!(byte_offset(src, 2, 99), 8);
+        assert_eq!(byte_offset(src, 9, 1), src.len());
+    }
+}
