@@ -277,7 +277,15 @@ fn list_items(events: &mut Events, text: &str, base: usize) -> Vec<Topic> {
     let mut items = Vec::new();
     while let Some((ev, _)) = events.next() {
         match ev {
-            Event::Start(Tag::Item) => items.push(item(events, text, base)),
+            Event::Start(Tag::Item) => {
+                let topic = item(events, text, base);
+                // An empty item holds nothing to show; its sub-items move up.
+                if topic.markdown.is_empty() {
+                    items.extend(topic.children);
+                } else {
+                    items.push(topic);
+                }
+            }
             Event::End(TagEnd::List(_)) => break,
             Event::Start(_) => skip_to_end(events),
             _ => {}
@@ -296,9 +304,19 @@ fn item(events: &mut Events, text: &str, base: usize) -> Topic {
             Event::Start(Tag::List(_)) => children.extend(list_items(events, text, base)),
             Event::End(TagEnd::Item) if depth == 0 => break,
             Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
-            Event::Start(Tag::CodeBlock(_))
-            | Event::Start(Tag::BlockQuote(_))
-            | Event::Start(Tag::HtmlBlock) => {
+            Event::Start(Tag::HtmlBlock) => {
+                skip_to_end(events);
+                // Raw HTML is kept as source (rendering escapes it); an
+                // HTML comment inside an item is a commented-out remark.
+                let raw = text.get(r.clone()).unwrap_or("");
+                if !raw.trim_start().starts_with("<!--") {
+                    span = Some(match span {
+                        Some(s) => s.start.min(r.start)..s.end.max(r.end),
+                        None => r,
+                    });
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) | Event::Start(Tag::BlockQuote(_)) => {
                 skip_to_end(events);
             }
             other => {

@@ -218,3 +218,15 @@ fn from_file_names_the_file() {
         e.message()
     );
 }
+
+#[test]
+fn raw_html_items_are_kept_as_source_and_empty_items_dropped() {
+    let l =
+        TopicList::parse("C\n* <script>alert(1)</script> text\n* <!-- old -->\n* kept\n").unwrap();
+    let t: Vec<&str> = l.categories[0]
+        .topics
+        .iter()
+        .map(|t| t.markdown.as_str())
+        .collect();
+    assert_eq!(t, ["<script>alert(1)</script> text", "kept"]);
+}
