@@ -388,11 +388,35 @@ fn an_unknown_issue_is_bad_input_naming_the_range() {
 }
 
 #[test]
-fn eml_and_to_arrive_with_delivery() {
+fn eml_and_to_render_for_one_address() {
     let out = run_in(&root(), &["preview", "--now", NOW, "--format", "eml"]);
-    assert_bad_input(&out, "arrives with the delivery issue (#4)");
-    let out = run_in(&root(), &["preview", "--now", NOW, "--to", "a@b.org"]);
-    assert_bad_input(&out, "arrives with the delivery issue (#4)");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("To: \"Ada Lovelace\" <ada@example.org>"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run_in(
+        &root(),
+        &[
+            "preview",
+            "--now",
+            NOW,
+            "--format",
+            "text",
+            "--to",
+            "grace@example.org",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Ada Lovelace"));
+    assert_bad_input(
+        &run_in(
+            &root(),
+            &["preview", "--now", NOW, "--to", "not-an-address"],
+        ),
+        "--to not-an-address",
+    );
 }
 
 #[test]

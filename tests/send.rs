@@ -248,3 +248,130 @@ fn late_subscribers_get_the_current_issue_and_bad_rows_never_stop_the_run() {
     assert!(all.contains("jose@xn--bcher-kva.example"));
     assert!(all.contains("=?utf-8?"), "non-ASCII name not encoded");
 }
+
+#[test]
+fn preview_eml_prints_the_complete_message_for_one_address() {
+    let dir = project();
+    let out = run(
+        dir.path(),
+        &[
+            "preview",
+            "--issue",
+            "3",
+            "--format",
+            "eml",
+            "--to",
+            "Ana@Bücher.example",
+            "--now",
+            "2024-03-20",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let m = text(&out.stdout);
+    assert_eq!(unfolded_header(&m, "To"), ["Ana@xn--bcher-kva.example"]);
+    assert_eq!(
+        unfolded_header(&m, "Subject"),
+        ["DjangoCon US 2024 CFP Weekly #3: Novel Uses for Django"]
+    );
+    assert_eq!(unfolded_header(&m, "Message-ID").len(), 1);
+    assert!(unfolded_header(&m, "List-Unsubscribe")[0].contains("token="));
+    assert!(m.contains("text/plain") && m.contains("text/html"));
+    // The same Message-ID as the real send would use.
+    run(dir.path(), &["send", "--now", "2024-03-20"]);
+    let html = run(
+        dir.path(),
+        &[
+            "preview",
+            "--issue",
+            "3",
+            "--to",
+            "ana.lima@example.com",
+            "--now",
+            "2024-03-20",
+        ],
+    );
+    assert_eq!(html.status.code(), Some(0));
+    assert!(
+        text(&html.stdout).contains("ana.lima@example.com")
+            || text(&html.stdout).contains("unsubscribe")
+    );
+    let sent = outbox(dir.path())
+        .into_iter()
+        .find(|m| m.contains("To: ana.lima@example.com") || m.contains("<ana.lima@example.com>"))
+        .unwrap();
+    let eml = text(
+        &run(
+            dir.path(),
+            &[
+                "preview",
+                "--issue",
+                "3",
+                "--format",
+                "eml",
+                "--to",
+                "ana.lima@example.com",
+                "--now",
+                "2024-03-20",
+            ],
+        )
+        .stdout,
+    );
+    assert_eq!(
+        unfolded_header(&eml, "Message-ID"),
+        unfolded_header(&sent, "Message-ID")
+    );
+    assert_eq!(
+        unfolded_header(&eml, "List-Unsubscribe"),
+        unfolded_header(&sent, "List-Unsubscribe")
+    );
+}
+
+#[test]
+fn a_published_issue_keeps_its_frozen_content_after_the_topic_list_changes() {
+    let dir = project();
+    run(dir.path(), &["send", "--now", "2024-03-20"]);
+    let topics = dir.path().join("content/topics.md");
+    let s = std::fs::read_to_string(&topics)
+        .unwrap()
+        .replace("Novel Uses for Django", "Renamed Category");
+    std::fs::write(&topics, s).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "preview",
+            "--issue",
+            "3",
+            "--format",
+            "text",
+            "--now",
+            "2024-03-20",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Novel Uses for Django"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stdout).contains("Renamed Category"));
+    // An issue not yet published follows the files (issue 2 teases issue 3 by name).
+    let out = run(
+        dir.path(),
+        &[
+            "preview",
+            "--issue",
+            "2",
+            "--format",
+            "text",
+            "--now",
+            "2024-03-20",
+        ],
+    );
+    assert!(
+        text(&out.stdout)
+            .to_lowercase()
+            .contains("renamed category"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -3,6 +3,7 @@
 
 mod check;
 mod init;
+mod issue;
 mod plan;
 mod preview;
 mod send;

@@ -4,26 +4,15 @@
 //! the subject goes to standard error, so `preview > issue.html` keeps a
 //! clean file while the organizer still sees the subject.
 
-use std::io::Write;
-use std::path::Path;
-
-use super::{Project, emit};
+use super::{Project, emit, issue};
 use crate::cli::{PreviewArgs, PreviewFormat};
+use crate::compose::Composer;
 use crate::error::{Error, Result};
 use crate::render::{IssueContext, Renderer, SubscriberContext};
+use crate::state::State;
 
 /// Renders the chosen issue in the chosen format.
 pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
-    if args.format == PreviewFormat::Eml {
-        return Err(Error::input(
-            "`preview --format eml` arrives with the delivery issue (#4)\nhelp: use --format html or --format text for now",
-        ));
-    }
-    if args.to.is_some() {
-        return Err(Error::input(
-            "`preview --to` arrives with the delivery issue (#4)\nhelp: leave out --to; the preview is rendered for a sample subscriber",
-        ));
-    }
     let planned = match args.issue {
         Some(n) => p.plan.issue(n)?,
         None => p.plan.current(p.now).ok_or_else(|| {
@@ -31,17 +20,45 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
         })?,
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;
-    let issue = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
-    let sample = SubscriberContext::sample();
-    let subject = renderer.subject(&issue)?;
+    // As subscribers get it: the frozen record once the issue is published.
+    let state = State::open_existing(&p.config.state.path)?;
+    let (issue, subject, _) = issue::context(p, planned, &renderer, state.as_ref())?;
     let body = match args.format {
-        PreviewFormat::Text => renderer.email_text(&issue, Some(&sample))?,
-        _ => renderer.email_html(&issue, Some(&sample))?,
+        PreviewFormat::Eml => {
+            let (message, _) = message_for(p, &renderer, &issue, &subject, args.to.as_deref())?;
+            String::from_utf8_lossy(&message.formatted()).into_owned()
+        }
+        format => {
+            let sub = personal(p, args.to.as_deref())?;
+            let base = Renderer::context(&issue, None)?;
+            let (html, text) = renderer.email_parts(&base, &sub)?;
+            if format == PreviewFormat::Text {
+                text
+            } else {
+                html
+            }
+        }
     };
     eprintln!("Subject: {subject}");
     match &args.out {
         Some(path) => {
-            write_atomic(path, &body)?;
+            if path.is_dir() {
+                return Err(Error::input(format!(
+                    "cannot write {}: it is a folder\nhelp: give --out a file name",
+                    path.display()
+                )));
+            }
+            if let Some(parent) = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+            {
+                return Err(Error::input(format!(
+                    "cannot write {}: {}: no such file or folder\nhelp: create the folder first",
+                    path.display(),
+                    parent.display()
+                )));
+            }
+            crate::fsutil::write_atomic(path, body.as_bytes())?;
             eprintln!("wrote issue {} to {}", planned.number, path.display());
         }
         None => emit(&body)?,
@@ -49,25 +66,62 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder, so
-/// the file is either the old one or the complete new one.
-pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if path.is_dir() {
-        return Err(Error::input(format!(
-            "cannot write {}: it is a folder\nhelp: give --out a file name",
-            path.display()
-        )));
+/// The complete message for `--to` (or the sample subscriber), exactly as
+/// `send` builds it; without the unsubscribe secret the token is empty.
+fn message_for(
+    p: &Project,
+    renderer: &Renderer,
+    issue: &IssueContext,
+    subject: &str,
+    to: Option<&str>,
+) -> Result<(lettre::Message, String)> {
+    let composer = Composer::new(
+        &p.config,
+        std::env::var(&p.config.unsubscribe.secret_env).ok(),
+    )?;
+    if composer.needs_secret() && !composer.has_secret() {
+        eprintln!(
+            "note: {} is not set, so the unsubscribe tokens in this preview are empty",
+            p.config.unsubscribe.secret_env
+        );
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io("create a temporary file in", dir, e))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("write", path, e.error))?;
-    Ok(())
+    let messages = issue::Messages {
+        renderer,
+        base: Renderer::context(issue, None)?,
+        composer: &composer,
+        number: issue.issue.number,
+        subject: subject.to_string(),
+        now: p.now,
+    };
+    let sub = match to {
+        Some(addr) => issue::one_address(addr, "--to")?,
+        None => {
+            let s = SubscriberContext::sample();
+            let mut sub = issue::one_address(&s.email, "sample")?;
+            sub.name = Some(s.name);
+            sub
+        }
+    };
+    messages.message(&sub)
+}
+
+/// The subscriber context for `--to` (or the sample).
+fn personal(p: &Project, to: Option<&str>) -> Result<SubscriberContext> {
+    let Some(addr) = to else {
+        return Ok(SubscriberContext::sample());
+    };
+    let sub = issue::one_address(addr, "--to")?;
+    let composer = Composer::new(
+        &p.config,
+        std::env::var(&p.config.unsubscribe.secret_env).ok(),
+    )
+    .ok();
+    Ok(SubscriberContext {
+        unsubscribe_url: composer
+            .and_then(|c| c.unsubscribe_url(&sub.key))
+            .unwrap_or_default(),
+        email: sub.email,
+        name: String::new(),
+        fields: Default::default(),
+    })
 }

@@ -11,14 +11,14 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use super::{Project, emit};
+use super::{Project, emit, issue};
 use crate::cli::SendArgs;
-use crate::compose::{Composer, Recipient};
+use crate::compose::Composer;
 use crate::deliver::{self, Recipients, transport};
 use crate::error::{Error, Result};
-use crate::render::{IssueContext, Renderer, SubscriberContext};
+use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
-use crate::state::{FrozenIssue, SendLock, State};
+use crate::state::{SendLock, State};
 use crate::subscribers::{Subscriber, Subscribers};
 
 /// Runs `send`.
@@ -28,28 +28,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let existing = State::open_existing(&p.config.state.path)?;
-    let frozen = match &existing {
-        Some(s) => s.frozen(issue.number)?,
-        None => None,
-    };
-    let (context, subject) = match &frozen {
-        Some(f) => (
-            serde_json::from_str::<IssueContext>(&f.context_json).map_err(|e| {
-                Error::failed(format!(
-                    "{}: the frozen record of issue {} is unreadable",
-                    p.config.state.path.display(),
-                    f.number
-                ))
-                .with_source(e)
-            })?,
-            f.subject.clone(),
-        ),
-        None => {
-            let ctx = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
-            let subject = renderer.subject(&ctx)?;
-            (ctx, subject)
-        }
-    };
+    let (context, subject, frozen) = issue::context(p, issue, &renderer, existing.as_ref())?;
     // Surface template problems before anything is sent.
     let base = Renderer::context(&context, None)?;
     renderer.email_parts(&base, &SubscriberContext::sample())?;
@@ -69,27 +48,19 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         .username
         .as_ref()
         .and_then(|_| std::env::var(&p.config.smtp.password_env).ok());
-    let compose = |sub: &Subscriber| -> Result<(lettre::Message, String)> {
-        let sc = SubscriberContext {
-            email: sub.email.clone(),
-            name: sub.name.clone().unwrap_or_default(),
-            fields: sub.fields.iter().cloned().collect(),
-            unsubscribe_url: composer.unsubscribe_url(&sub.key).unwrap_or_default(),
-        };
-        let (html, text) = renderer.email_parts(&base, &sc)?;
-        let to = Recipient {
-            email: &sub.email,
-            key: &sub.key,
-            name: sub.name.as_deref(),
-        };
-        let subj = if args.to.is_some() {
+    let messages = issue::Messages {
+        renderer: &renderer,
+        base,
+        composer: &composer,
+        number: context.issue.number,
+        subject: if args.to.is_some() {
             format!("[TEST] {subject}")
         } else {
             subject.clone()
-        };
-        let msg = composer.compose(context.issue.number, &subj, text, html, &to, p.now)?;
-        Ok((msg, composer.message_id(context.issue.number, &sub.key)))
+        },
+        now: p.now,
     };
+    let compose = |sub: &Subscriber| messages.message(sub);
     if let Some(to) = &args.to {
         return test_send(p, to, &compose, password, args.dry_run);
     }
@@ -99,28 +70,8 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     let mut state = State::open(&p.config.state.path)?;
-    if frozen.is_none() {
-        state.freeze(&FrozenIssue {
-            number: issue.number,
-            kind: issue.kind.as_str().into(),
-            send_at: issue.send_at.to_rfc3339(),
-            categories: context
-                .issue
-                .categories
-                .iter()
-                .map(|c| c.name.clone())
-                .collect(),
-            slugs: context
-                .issue
-                .categories
-                .iter()
-                .map(|c| c.slug.clone())
-                .collect(),
-            subject: subject.clone(),
-            context_json: serde_json::to_string(&context)
-                .map_err(|e| Error::failed("cannot serialize the issue").with_source(e))?,
-            published_at: p.now.to_rfc3339(),
-        })?;
+    if !frozen {
+        state.freeze(&issue::frozen_record(issue, &context, &subject, p.now)?)?;
     }
     let transport = transport::from_config(&p.config, password)?;
     transport.check()?;
@@ -255,16 +206,7 @@ fn test_send(
     password: Option<String>,
     dry_run: bool,
 ) -> Result<u8> {
-    let addr = crate::subscribers::normalize_address(to)
-        .map_err(|r| Error::input(format!("--to: {r}")))?;
-    let sub = Subscriber {
-        line: 0,
-        email: addr.email,
-        key: addr.key,
-        name: None,
-        fields: Vec::new(),
-        needs_smtputf8: addr.needs_smtputf8,
-    };
+    let sub = issue::one_address(to, "--to")?;
     let (msg, id) = compose(&sub)?;
     if dry_run {
         emit(&format!(
