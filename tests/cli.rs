@@ -227,3 +227,23 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
     assert_bad_input(&out, "not overwriting existing files");
     assert_eq!(std::fs::read(proj.join("config.toml")).unwrap(), before);
 }
+
+#[test]
+fn check_lists_every_invalid_subscriber_row() {
+    let out = run_in(&root(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: content/subscribers.csv:8: invalid email address `not-an-address`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: content/subscribers.csv:10: duplicate of line 3"),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).contains("10 subscribers (2 invalid rows skipped)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -21,19 +21,44 @@ pub fn run(p: &Project) -> Result<u8> {
             p.category_names(&p.plan.unscheduled).join(", ")
         ));
     }
+    let subscribers = subscriber_warnings(p, &mut warnings)?;
     warn_all(&warnings);
     let visible = p.topics.categories.iter().filter(|c| !c.hidden).count();
     emit(&format!(
-        "ok: {} and {} ({} categories, {} hidden); {} issues planned and rendered; {} warning{}\n",
+        "ok: {} and {} ({} categories, {} hidden); {} issues planned and rendered; {}; {} warning{}\n",
         p.config.path.display(),
         p.config.content.topics.display(),
         p.topics.categories.len(),
         p.topics.categories.len() - visible,
         p.plan.issues.len(),
+        subscribers,
         warnings.len(),
         if warnings.len() == 1 { "" } else { "s" }
     ))?;
     Ok(0)
+}
+
+/// Reads the whole subscriber list: every invalid row becomes a warning
+/// with its line. A list that cannot be read at all is an error; a missing
+/// one is a warning (only `send` needs it).
+fn subscriber_warnings(p: &Project, warnings: &mut Vec<String>) -> Result<String> {
+    let path = &p.config.subscribers.path;
+    if !path.exists() {
+        warnings.push(format!(
+            "{}: no subscriber list yet; `send` needs one (a CSV with an `email` column)",
+            path.display()
+        ));
+        return Ok("no subscribers".into());
+    }
+    let (valid, invalid) = crate::subscribers::scan(path)?;
+    for row in &invalid {
+        warnings.push(format!("{}:{}: {}", path.display(), row.line, row.reason));
+    }
+    Ok(format!(
+        "{valid} subscribers ({} invalid row{} skipped)",
+        invalid.len(),
+        if invalid.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// Renders every planned issue once (subject, HTML and text, for the sample
