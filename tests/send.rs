@@ -158,6 +158,10 @@ fn send_delivers_once_and_a_second_run_sends_nothing() {
         text(&again.stdout)
     );
     assert_eq!(outbox(dir.path()).len(), 10);
+    let plan = run(dir.path(), &["plan", "--json", "--now", "2024-03-21"]);
+    let v: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(v["issues"][2]["state"], "sent");
+    assert_eq!(v["issues"][1]["state"], "due");
     let status = run(dir.path(), &["status", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(v["issues"][0]["number"], 3);
@@ -354,6 +358,9 @@ fn a_published_issue_keeps_its_frozen_content_after_the_topic_list_changes() {
         text(&out.stderr)
     );
     assert!(!text(&out.stdout).contains("Renamed Category"));
+    let plan = run(dir.path(), &["plan", "--json", "--now", "2024-03-20"]);
+    let v: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(v["issues"][2]["categories"][0], "Novel Uses for Django");
     // An issue not yet published follows the files (issue 2 teases issue 3 by name).
     let out = run(
         dir.path(),

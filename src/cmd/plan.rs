@@ -6,29 +6,91 @@ use serde_json::json;
 
 use super::{Project, emit};
 use crate::error::Result;
+use crate::schedule::{IssueKind, IssueState};
+use crate::state::State;
+
+/// One line of the plan: the schedule's issue, or for a published issue
+/// its frozen record (editing the files later never changes it).
+struct Row {
+    number: u32,
+    send_at: String,
+    send_local: String,
+    kind: IssueKind,
+    categories: Vec<String>,
+    slugs: Vec<String>,
+    days_left: i64,
+    state: IssueState,
+}
 
 /// Prints the plan.
 pub fn run(p: &Project, json: bool) -> Result<u8> {
-    let text = if json { to_json(p) } else { table(p) };
+    let rows = rows(p)?;
+    let text = if json {
+        to_json(p, &rows)
+    } else {
+        table(p, &rows)
+    };
     emit(&text)?;
     Ok(0)
 }
 
-fn to_json(p: &Project) -> String {
+fn rows(p: &Project) -> Result<Vec<Row>> {
+    let state = State::open_existing(&p.config.state.path)?;
+    let mut rows = Vec::new();
+    for i in &p.plan.issues {
+        let frozen = match &state {
+            Some(s) => s
+                .frozen(i.number)?
+                .map(|f| s.counts(i.number).map(|c| (f, c)))
+                .transpose()?,
+            None => None,
+        };
+        let mut row = Row {
+            number: i.number,
+            send_at: i.send_at.to_rfc3339(),
+            send_local: i.send_at.format("%a %Y-%m-%d %H:%M %Z").to_string(),
+            kind: i.kind,
+            categories: p
+                .category_names(&i.categories)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            slugs: i
+                .categories
+                .iter()
+                .filter_map(|&c| p.topics.categories.get(c))
+                .map(|c| c.slug.clone())
+                .collect(),
+            days_left: i.days_left,
+            state: i.state(p.now),
+        };
+        if let Some((f, counts)) = frozen {
+            row.categories = f.categories;
+            row.slugs = f.slugs;
+            row.state = if counts.pending == 0 {
+                IssueState::Sent
+            } else {
+                IssueState::Published
+            };
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn to_json(p: &Project, rows: &[Row]) -> String {
     let cfp = &p.config.cfp;
-    let issues: Vec<_> = p
-        .plan
-        .issues
+    let issues: Vec<_> = rows
         .iter()
         .map(|i| {
             json!({
                 "number": i.number,
-                "send_at": i.send_at.to_rfc3339(),
+                "send_at": i.send_at,
                 "kind": i.kind.as_str(),
-                "categories": p.category_names(&i.categories),
-                "slugs": i.categories.iter().filter_map(|&c| p.topics.categories.get(c)).map(|c| c.slug.as_str()).collect::<Vec<_>>(),
+                "categories": i.categories,
+                "slugs": i.slugs,
                 "days_left": i.days_left,
-                "state": i.state(p.now).as_str(),
+                "state": i.state.as_str(),
             })
         })
         .collect();
@@ -45,7 +107,7 @@ fn to_json(p: &Project) -> String {
     format!("{value:#}\n")
 }
 
-fn table(p: &Project) -> String {
+fn table(p: &Project, rows: &[Row]) -> String {
     let cfp = &p.config.cfp;
     let zone = &p.config.schedule.timezone.name;
     let mut out = String::new();
@@ -57,25 +119,23 @@ fn table(p: &Project) -> String {
         cfp.closes_at().format("%a %Y-%m-%d %H:%M"),
         cfp.timezone.name
     );
-    let rows: Vec<[String; 5]> = p
-        .plan
-        .issues
+    let rows: Vec<[String; 5]> = rows
         .iter()
         .map(|i| {
-            let cats = if i.kind == crate::schedule::IssueKind::LastCall {
+            let cats = if i.kind == IssueKind::LastCall {
                 format!(
                     "LAST CALL (all {} scheduled categories)",
                     i.categories.len()
                 )
             } else {
-                p.category_names(&i.categories).join(", ")
+                i.categories.join(", ")
             };
             [
                 i.number.to_string(),
-                i.send_at.format("%a %Y-%m-%d %H:%M %Z").to_string(),
+                i.send_local.clone(),
                 cats,
                 i.days_left.to_string(),
-                i.state(p.now).as_str().to_string(),
+                i.state.as_str().to_string(),
             ]
         })
         .collect();
