@@ -26,6 +26,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Whether [`write_if_changed`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The file was new or different, and is now replaced.
+    Changed,
+    /// The file already held these bytes; it was left alone (its
+    /// modification time too, which static-site uploads and caches use).
+    Unchanged,
+}
+
+/// [`write_atomic`], skipped when `path` already holds exactly `bytes`.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<Written> {
+    match std::fs::read(path) {
+        Ok(old) if old == bytes => return Ok(Written::Unchanged),
+        _ => {}
+    }
+    write_atomic(path, bytes)?;
+    Ok(Written::Changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +64,17 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[test]
+    fn unchanged_bytes_are_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.html");
+        assert_eq!(write_if_changed(&p, b"x").unwrap(), Written::Changed);
+        let before = std::fs::metadata(&p).unwrap().modified().unwrap();
+        assert_eq!(write_if_changed(&p, b"x").unwrap(), Written::Unchanged);
+        assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), before);
+        assert_eq!(write_if_changed(&p, b"y").unwrap(), Written::Changed);
+        assert_eq!(std::fs::read(&p).unwrap(), b"y");
     }
 }

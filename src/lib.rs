@@ -4,6 +4,7 @@
 //! Data flows one way: files -> [`config`] and [`topics`] -> [`schedule`]
 //! (the plan) -> rendered issue -> messages -> transport and state.
 
+pub mod archive;
 pub mod cli;
 pub mod clock;
 mod cmd;
@@ -11,6 +12,7 @@ pub mod compose;
 pub mod config;
 pub mod deliver;
 pub mod error;
+pub mod feed;
 pub mod fsutil;
 pub mod render;
 pub mod schedule;

@@ -62,8 +62,9 @@ fn subscriber_warnings(p: &Project, warnings: &mut Vec<String>) -> Result<String
 }
 
 /// Renders every planned issue once (subject, HTML and text, for the sample
-/// subscriber and for nobody, as the archive does), so template errors show
-/// up now rather than on send day. The error names the issue.
+/// subscriber and for nobody; its feed item and archive page; the archive
+/// index), so template errors show up now rather than on send day. The
+/// error names the issue.
 fn render_all(p: &Project) -> Result<()> {
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let sample = SubscriberContext::sample();
@@ -74,7 +75,7 @@ fn render_all(p: &Project) -> Result<()> {
                 renderer.email_html(&issue, who)?;
                 renderer.email_text(&issue, who)?;
             }
-            Ok(())
+            super::feed::check_issue(p, &renderer, issue)
         });
         if let Err(e) = rendered {
             return Err(Error::input(format!(

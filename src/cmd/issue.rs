@@ -26,23 +26,25 @@ pub fn context(
         None => None,
     };
     match frozen {
-        Some(f) => {
-            let ctx = serde_json::from_str::<IssueContext>(&f.context_json).map_err(|e| {
-                Error::failed(format!(
-                    "{}: the frozen record of issue {} is unreadable",
-                    p.config.state.path.display(),
-                    f.number
-                ))
-                .with_source(e)
-            })?;
-            Ok((ctx, f.subject, true))
-        }
+        Some(f) => Ok((decode(p, &f)?, f.subject, true)),
         None => {
             let ctx = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
             let subject = renderer.subject(&ctx)?;
             Ok((ctx, subject, false))
         }
     }
+}
+
+/// The context stored in a frozen record.
+pub fn decode(p: &Project, f: &FrozenIssue) -> Result<IssueContext> {
+    serde_json::from_str::<IssueContext>(&f.context_json).map_err(|e| {
+        Error::failed(format!(
+            "{}: the frozen record of issue {} is unreadable",
+            p.config.state.path.display(),
+            f.number
+        ))
+        .with_source(e)
+    })
 }
 
 /// The record that freezes an issue at its first send.

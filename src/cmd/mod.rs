@@ -2,6 +2,7 @@
 //! exit code; output goes through [`emit`] so a closed pipe is not a crash.
 
 mod check;
+mod feed;
 mod init;
 mod issue;
 mod plan;
@@ -29,7 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Plan { json } => plan::run(&Project::load(&cli.config, now_arg)?, json),
         Command::Preview(args) => preview::run(&Project::load(&cli.config, now_arg)?, &args),
         Command::Send(args) => send::run(&Project::load(&cli.config, now_arg)?, &args),
-        Command::Feed => later("feed", 3),
+        Command::Feed => feed::run(&Project::load(&cli.config, now_arg)?),
         Command::Status { json, issue } => {
             status::status(&Config::from_file(&cli.config)?, json, issue)
         }
@@ -38,12 +39,6 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             status::unsubscribe(&p.config, &args, p.now)
         }
     }
-}
-
-fn later(name: &str, issue: u32) -> Result<u8> {
-    Err(Error::input(format!(
-        "`newsletter {name}` is not available yet (it arrives with issue #{issue})"
-    )))
 }
 
 /// Everything the commands share: the config, the topic list, the plan and

@@ -67,7 +67,8 @@ fn rows(p: &Project) -> Result<Vec<Row>> {
         if let Some((f, counts)) = frozen {
             row.categories = f.categories;
             row.slugs = f.slugs;
-            row.state = if counts.pending == 0 {
+            // Frozen by `feed` alone: published, not delivered to anyone.
+            row.state = if counts.pending == 0 && counts.sent + counts.failed > 0 {
                 IssueState::Sent
             } else {
                 IssueState::Published

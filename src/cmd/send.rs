@@ -64,8 +64,10 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     if let Some(to) = &args.to {
         return test_send(p, to, &compose, password, args.dry_run);
     }
+    p.config.base_url()?;
     if args.dry_run {
-        return dry_run(p, issue, &subject, existing.as_ref(), &compose);
+        let site = super::feed::render(p, &renderer, existing.as_ref())?;
+        return dry_run(p, issue, &subject, existing.as_ref(), &compose, &site);
     }
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
@@ -73,6 +75,9 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     if !frozen {
         state.freeze(&issue::frozen_record(issue, &context, &subject, p.now)?)?;
     }
+    // The feed and archive go out with the issue. A failure here must not
+    // hold the email back: it is reported after the run (exit 1).
+    let feed = super::feed::publish(p, &renderer, &state);
     let transport = transport::from_config(&p.config, password)?;
     transport.check()?;
     let done = state.done_keys(issue.number)?;
@@ -149,8 +154,19 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     if summary.interrupted {
         out.push_str("interrupted: in-flight messages finished and were recorded; run `newsletter send` again to continue\n");
     }
+    let mut code = deliver::exit_code(&summary);
+    match feed {
+        Ok(report) => out.push_str(&report.summary(p)),
+        Err(e) => {
+            out.push_str(&format!(
+                "{}\nnote: the feed and archive were not updated; fix the cause and run `newsletter feed`\n",
+                crate::report(&e)
+            ));
+            code = code.max(1);
+        }
+    }
     emit(&out)?;
-    Ok(deliver::exit_code(&summary))
+    Ok(code)
 }
 
 /// The issue to send, or None (with a message) when nothing is due.
@@ -237,6 +253,7 @@ fn dry_run(
     subject: &str,
     state: Option<&State>,
     compose: &Compose,
+    site: &super::feed::Rendered,
 ) -> Result<u8> {
     let (done, suppressed) = match state {
         Some(s) => (s.done_keys(issue.number)?, s.suppressed_keys()?),
@@ -300,6 +317,15 @@ fn dry_run(
             s.invalid.len() - 5
         ));
     }
+    out.push_str(&format!(
+        "feed: would write {} ({} item{}) and the archive {} ({} issue page{})\n",
+        p.config.feed.path.display(),
+        site.items,
+        if site.items == 1 { "" } else { "s" },
+        p.config.feed.archive_dir.display(),
+        site.published.len(),
+        if site.published.len() == 1 { "" } else { "s" },
+    ));
     emit(&out)?;
     Ok(0)
 }

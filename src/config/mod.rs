@@ -94,6 +94,13 @@ impl Cfp {
     pub fn closes_at(&self) -> DateTime<chrono_tz::Tz> {
         self.timezone.resolve(self.closes)
     }
+
+    /// Calendar days from `at`'s date (in the CFP's zone) to the closing
+    /// date: 0 on the last day, negative once closed.
+    pub fn days_left(&self, at: DateTime<chrono::Utc>) -> i64 {
+        let tz = self.timezone.tz;
+        (self.closes_at().date_naive() - at.with_timezone(&tz).date_naive()).num_days()
+    }
 }
 
 /// How categories are ordered in the schedule.

@@ -156,7 +156,52 @@ impl SubscriberContext {
     }
 }
 
-fn long_date(t: &chrono::DateTime<chrono_tz::Tz>) -> String {
+impl NewsletterContext {
+    /// `newsletter.*` from the configuration.
+    pub fn from_config(config: &Config) -> Self {
+        NewsletterContext {
+            title: config.newsletter.title.clone(),
+            description: config.newsletter.description.clone(),
+            base_url: config.newsletter.base_url.clone().unwrap_or_default(),
+            language: config.newsletter.language.clone(),
+            archive_url: absolute(config, ""),
+            feed_url: absolute(config, &feed_file_name(config)),
+        }
+    }
+}
+
+impl CfpContext {
+    /// `cfp.*` from the configuration, with `days_left` as given.
+    pub fn from_config(config: &Config, days_left: i64) -> Self {
+        let cfp = &config.cfp;
+        CfpContext {
+            name: cfp.name.clone(),
+            opens: cfp.opens_at().to_rfc3339(),
+            closes: cfp.closes_at().to_rfc3339(),
+            closes_text: cfp
+                .closes_at()
+                .format("%A, %B %-d, %Y at %H:%M %Z")
+                .to_string(),
+            timezone: cfp.timezone.name.clone(),
+            submit_url: cfp.submit_url.clone().unwrap_or_default(),
+            days_left,
+        }
+    }
+}
+
+/// `rel` made absolute under `base_url` ("" when no base URL is set).
+fn absolute(config: &Config, rel: &str) -> String {
+    match config.newsletter.base_url.as_deref() {
+        Some(base) if !base.is_empty() => format!("{base}/{rel}"),
+        _ => String::new(),
+    }
+}
+
+/// A date for people: "Monday, March 4, 2024".
+pub fn long_date<Z: chrono::TimeZone>(t: &chrono::DateTime<Z>) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
     t.format("%A, %B %-d, %Y").to_string()
 }
 
@@ -185,14 +230,7 @@ impl IssueContext {
         plan: &Plan,
         issue: &PlannedIssue,
     ) -> IssueContext {
-        let base = config.newsletter.base_url.clone().unwrap_or_default();
-        let abs = |rel: &str| {
-            if base.is_empty() {
-                String::new()
-            } else {
-                format!("{base}/{rel}")
-            }
-        };
+        let abs = |rel: &str| absolute(config, rel);
         let allow_html = config.content.allow_html;
         let cats: Vec<CategoryContext> = issue
             .categories
@@ -226,28 +264,9 @@ impl IssueContext {
             .and_then(|p| plan.issues.get(p))
             .map(neighbour);
         let next = pos.and_then(|p| plan.issues.get(p + 1)).map(neighbour);
-        let cfp = &config.cfp;
         IssueContext {
-            newsletter: NewsletterContext {
-                title: config.newsletter.title.clone(),
-                description: config.newsletter.description.clone(),
-                base_url: base.clone(),
-                language: config.newsletter.language.clone(),
-                archive_url: abs(""),
-                feed_url: abs(&feed_file_name(config)),
-            },
-            cfp: CfpContext {
-                name: cfp.name.clone(),
-                opens: cfp.opens_at().to_rfc3339(),
-                closes: cfp.closes_at().to_rfc3339(),
-                closes_text: cfp
-                    .closes_at()
-                    .format("%A, %B %-d, %Y at %H:%M %Z")
-                    .to_string(),
-                timezone: cfp.timezone.name.clone(),
-                submit_url: cfp.submit_url.clone().unwrap_or_default(),
-                days_left: issue.days_left,
-            },
+            newsletter: NewsletterContext::from_config(config),
+            cfp: CfpContext::from_config(config, issue.days_left),
             issue: IssueInfo {
                 number: issue.number,
                 kind: issue.kind.as_str().into(),

@@ -28,6 +28,26 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("subject.txt", include_str!("../../templates/subject.txt")),
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
+    (
+        "issue_body.html",
+        include_str!("../../templates/issue_body.html"),
+    ),
+    (
+        "feed_item.html",
+        include_str!("../../templates/feed_item.html"),
+    ),
+    (
+        "archive_base.html",
+        include_str!("../../templates/archive_base.html"),
+    ),
+    (
+        "archive_index.html",
+        include_str!("../../templates/archive_index.html"),
+    ),
+    (
+        "archive_issue.html",
+        include_str!("../../templates/archive_issue.html"),
+    ),
 ];
 
 /// Loaded templates, ready to render.

@@ -75,7 +75,8 @@ impl IssueKind {
 pub enum IssueState {
     /// Published and delivered to everyone.
     Sent,
-    /// Published (frozen), delivery not complete.
+    /// Published (frozen, by `send` or `feed`), delivery not complete or
+    /// not started.
     Published,
     /// Its time has come; not sent yet.
     Due,

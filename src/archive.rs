@@ -1,0 +1,255 @@
+//! The static web archive: `index.html` listing the published issues
+//! (newest first) and one page per issue at the path its feed item links
+//! to (`issues/3-performance/index.html`).
+//!
+//! Links between pages are relative and name `index.html` explicitly, so
+//! the archive works opened from disk as well as served under `base_url`.
+//! Each file is written atomically and only when its bytes change. The
+//! pages written are listed in [`MANIFEST`]; a page of an issue that is no
+//! longer published (a run with an earlier `--now`) is removed on the next
+//! run, and nothing the tool did not write is ever touched.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::feed::Published;
+use crate::fsutil::{self, Written};
+use crate::render::Renderer;
+use crate::render::context::{CfpContext, NewsletterContext};
+
+/// The list of pages the last run wrote, relative to the archive folder.
+pub const MANIFEST: &str = ".newsletter-archive";
+
+/// What every archive page shares.
+pub struct Site {
+    /// `newsletter.*`
+    pub newsletter: NewsletterContext,
+    /// `cfp.*` as of now (the index's countdown).
+    pub cfp: CfpContext,
+    /// The feed's address relative to the archive root when it lives
+    /// inside it, else its absolute URL.
+    pub feed: FeedHref,
+}
+
+/// Where pages point for the feed.
+pub enum FeedHref {
+    /// Inside the archive folder: relative to its root.
+    Relative(String),
+    /// Elsewhere: an absolute URL.
+    Absolute(String),
+}
+
+impl FeedHref {
+    fn from(&self, root: &str) -> String {
+        match self {
+            FeedHref::Relative(rel) => format!("{root}{rel}"),
+            FeedHref::Absolute(url) => url.clone(),
+        }
+    }
+}
+
+/// One page: its path under the archive folder and its HTML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Relative path, `/`-separated.
+    pub path: String,
+    /// The rendered page.
+    pub html: String,
+}
+
+/// `page.*`: navigation, relative to the page itself.
+#[derive(Serialize)]
+struct PageContext {
+    /// The page's title: the issue's subject, or the newsletter's title.
+    title: String,
+    /// From this page to the archive root: "" or "../../".
+    root: String,
+    /// The archive index.
+    index: String,
+    /// The RSS feed.
+    feed: String,
+    /// The newer published issue, if any.
+    newer: Option<Listed>,
+    /// The older published issue, if any.
+    older: Option<Listed>,
+}
+
+/// A published issue in a list or a navigation link.
+#[derive(Serialize, Clone)]
+struct Listed {
+    number: u32,
+    kind: String,
+    subject: String,
+    send_date: String,
+    send_at: String,
+    categories: Vec<String>,
+    /// Its page, relative to the page showing the link.
+    href: String,
+    /// Its absolute URL.
+    url: String,
+}
+
+fn listed(p: &Published, root: &str) -> Listed {
+    let i = &p.context.issue;
+    Listed {
+        number: i.number,
+        kind: i.kind.clone(),
+        subject: p.subject.clone(),
+        send_date: i.send_date.clone(),
+        send_at: p.date.to_rfc3339(),
+        categories: i.categories.iter().map(|c| c.name.clone()).collect(),
+        href: format!("{root}{}index.html", i.path),
+        url: i.url.clone(),
+    }
+}
+
+/// Renders the index and every issue page. `published` is newest first.
+pub fn pages(renderer: &Renderer, site: &Site, published: &[Published]) -> Result<Vec<Page>> {
+    let mut out = Vec::with_capacity(published.len() + 1);
+    for (pos, p) in published.iter().enumerate() {
+        let path = checked_path(&p.context.issue.path, p.context.issue.number)?;
+        let root = "../".repeat(path.components().count());
+        let page = PageContext {
+            title: p.subject.clone(),
+            index: format!("{root}index.html"),
+            feed: site.feed.from(&root),
+            newer: pos
+                .checked_sub(1)
+                .and_then(|n| published.get(n))
+                .map(|n| listed(n, &root)),
+            older: published.get(pos + 1).map(|o| listed(o, &root)),
+            root,
+        };
+        let mut ctx = Renderer::context(&p.context, None)?;
+        ctx.insert("page", &page);
+        let html = renderer.render("archive_issue.html", &ctx)?;
+        out.push(Page {
+            path: format!("{}index.html", p.context.issue.path),
+            html,
+        });
+    }
+    let mut ctx = tera::Context::new();
+    ctx.insert("newsletter", &site.newsletter);
+    ctx.insert("cfp", &site.cfp);
+    ctx.insert(
+        "issues",
+        &published.iter().map(|p| listed(p, "")).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "page",
+        &PageContext {
+            title: site.newsletter.title.clone(),
+            root: String::new(),
+            index: "index.html".into(),
+            feed: site.feed.from(""),
+            newer: None,
+            older: None,
+        },
+    );
+    let html = renderer.render("archive_index.html", &ctx)?;
+    out.push(Page {
+        path: "index.html".into(),
+        html,
+    });
+    Ok(out)
+}
+
+/// An issue's archive path, which must stay inside the archive folder.
+fn checked_path(path: &str, number: u32) -> Result<PathBuf> {
+    let p = Path::new(path);
+    let safe = !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if safe {
+        Ok(p.to_path_buf())
+    } else {
+        Err(Error::failed(format!(
+            "issue {number} has the archive path {path:?}, which leaves the archive folder; the state database may have been edited by hand"
+        )))
+    }
+}
+
+/// What [`write`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Files written because they were new or changed.
+    pub written: usize,
+    /// Files already up to date.
+    pub unchanged: usize,
+    /// Pages of issues no longer published, removed.
+    pub removed: usize,
+}
+
+/// Writes `pages` under `dir`, then the manifest, then removes the pages
+/// the previous manifest lists that are gone from `pages`.
+pub fn write(dir: &Path, pages: &[Page]) -> Result<Report> {
+    let mut report = Report::default();
+    let manifest_path = dir.join(MANIFEST);
+    let previous = match std::fs::read_to_string(&manifest_path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io("read", &manifest_path, e)),
+    };
+    for page in pages {
+        match fsutil::write_if_changed(&dir.join(&page.path), page.html.as_bytes())? {
+            Written::Changed => report.written += 1,
+            Written::Unchanged => report.unchanged += 1,
+        }
+    }
+    let mut listing: Vec<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    listing.sort_unstable();
+    let manifest = listing.iter().map(|p| format!("{p}\n")).collect::<String>();
+    fsutil::write_if_changed(&manifest_path, manifest.as_bytes())?;
+    for old in previous.lines().filter(|l| !listing.contains(l)) {
+        // Only plain relative paths from our own manifest; never `..`.
+        let Ok(rel) = checked_path(old, 0) else {
+            continue;
+        };
+        let file = dir.join(&rel);
+        match std::fs::remove_file(&file) {
+            Ok(()) => report.removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove the stale page", &file, e)),
+        }
+        // Its folder goes too when empty (never the archive root).
+        if let Some(parent) = file.parent().filter(|p| *p != dir) {
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_stay_inside_the_archive() {
+        assert!(checked_path("issues/3-api/", 3).is_ok());
+        for bad in ["", "../x/", "/etc/", "issues/../../x/"] {
+            assert!(checked_path(bad, 1).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_second_write_removes_pages_no_longer_listed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = |p: &str| Page {
+            path: p.into(),
+            html: format!("<p>{p}</p>"),
+        };
+        let first = [page("index.html"), page("issues/1-a/index.html")];
+        let r = write(dir.path(), &first).unwrap();
+        assert_eq!((r.written, r.unchanged, r.removed), (2, 0, 0));
+        std::fs::write(dir.path().join("issues/1-a/photo.png"), b"mine").unwrap();
+        std::fs::write(dir.path().join("robots.txt"), b"mine").unwrap();
+        let second = [page("index.html"), page("issues/2-b/index.html")];
+        let r = write(dir.path(), &second).unwrap();
+        assert_eq!((r.written, r.unchanged, r.removed), (1, 1, 1));
+        assert!(!dir.path().join("issues/1-a/index.html").exists());
+        // A file we did not write keeps its folder alive.
+        assert!(dir.path().join("issues/1-a/photo.png").exists());
+        assert!(dir.path().join("robots.txt").exists());
+        assert!(dir.path().join("issues/2-b/index.html").exists());
+    }
+}
