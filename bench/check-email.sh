@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Real-browser and accessibility check of the HTML email (not part of
-# `cargo test`): renders the preview of a weekly issue and of the last call
-# from the shipped files, takes Chromium screenshots at 375px and 1280px
-# wide, and runs axe-core on each (light, dark, and without <style>).
+# Real-browser and accessibility check of the HTML email and the web
+# archive (not part of `cargo test`): renders the preview of a weekly issue
+# and of the last call from the shipped files, and the archive's index and
+# an issue page (ARCHIVE=0 skips them), takes Chromium screenshots at 375px
+# and 1280px wide, and runs axe-core on each (light, dark, and without
+# <style>).
 # Exits non-zero on any serious or critical violation.
 #
 #   bench/check-email.sh                  # issues 3 and 12 as of 2024-03-20
@@ -45,6 +47,18 @@ for n in $ISSUES; do
     rm -rf "$profile"
   done
 done
+
+# The web archive as `newsletter feed` writes it: the index and one page.
+if [ "${ARCHIVE:-1}" = 1 ]; then
+  SITE=$(mktemp -d)
+  cp -r config.toml content templates "$SITE/"
+  (cd "$SITE" && "$BIN" feed --now "$NOW" >/dev/null)
+  cp "$SITE/public/index.html" "$OUT/archive-index.html"
+  page=$(find "$SITE/public/issues" -name index.html | sort | head -n 1)
+  cp "$page" "$OUT/archive-issue.html"
+  FILES+=("$OUT/archive-index.html" "$OUT/archive-issue.html")
+  rm -rf "$SITE"
+fi
 
 NODE_DIR=$(mktemp -d)
 trap 'rm -rf "$NODE_DIR"' EXIT
