@@ -82,6 +82,14 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     transport.check()?;
     let done = state.done_keys(issue.number)?;
     let suppressed = state.suppressed_keys()?;
+    // On a terminal the bar shows an ETA, which needs the total: one quick
+    // extra pass over the list (parsing and de-duplication, no rendering).
+    let total = if std::io::stderr().is_terminal() {
+        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
+    } else {
+        None
+    };
     let rows = Subscribers::open(&p.config.subscribers.path)?;
     let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
     let stop = Arc::new(AtomicBool::new(false));
@@ -104,7 +112,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         now: p.now,
     };
     let started = Instant::now();
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(total);
     let run = deliver::run(
         &plan,
         &mut state,
@@ -330,26 +338,30 @@ fn dry_run(
     Ok(0)
 }
 
-/// A progress bar on a terminal, else a log line every few seconds.
+/// A progress bar on a terminal (count, rate, ETA), else a log line every
+/// few seconds (cron mail stays short).
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    started: Instant,
     last: Instant,
 }
 
 impl Progress {
-    fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new_spinner();
+    /// `total` is known when standard error is a terminal.
+    fn new(total: Option<u64>) -> Self {
+        let bar = total.map(|n| {
+            let b = indicatif::ProgressBar::new(n);
             b.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{spinner} {pos} messages, {per_sec}, {elapsed} {msg}",
+                    "{bar:30} {pos}/{len} messages, {per_sec}, ETA {eta} {msg}",
                 )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             b
         });
         Progress {
             bar,
+            started: Instant::now(),
             last: Instant::now(),
         }
     }
@@ -362,8 +374,9 @@ impl Progress {
                 b.set_message(format!("(failed {}, pending {})", s.failed, s.pending));
             }
             None if self.last.elapsed() >= Duration::from_secs(5) => {
+                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
                 eprintln!(
-                    "progress: {done} done (sent {}, failed {}, pending {})",
+                    "progress: {done} done (sent {}, failed {}, pending {}), {rate:.0} messages/s",
                     s.sent, s.failed, s.pending
                 );
                 self.last = Instant::now();
