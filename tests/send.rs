@@ -386,3 +386,38 @@ fn a_published_issue_keeps_its_frozen_content_after_the_topic_list_changes() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn dry_run_warns_about_missing_secrets_and_rejects_what_a_real_send_would() {
+    let dir = project();
+    let o = Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .current_dir(dir.path())
+        .args(["send", "--dry-run", "--now", "2024-03-20"])
+        .env_remove("NEWSLETTER_NOW")
+        .env_remove("NEWSLETTER_UNSUBSCRIBE_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("a real send would be refused")
+            && text(&o.stdout).contains("NEWSLETTER_UNSUBSCRIBE_SECRET"),
+        "{}",
+        text(&o.stdout)
+    );
+    // Plain-text SMTP to a remote host: refused by the dry run as by a send.
+    let config = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("transport = \"outbox\"", "transport = \"smtp\"")
+        .replace("security = \"starttls\"", "security = \"none\"");
+    std::fs::write(&config, s).unwrap();
+    let before = tree(dir.path());
+    let o = run(dir.path(), &["send", "--dry-run", "--now", "2024-03-20"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("allow_insecure"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(tree(dir.path()), before);
+}

@@ -67,7 +67,35 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     p.config.base_url()?;
     if args.dry_run {
         let site = super::feed::render(p, &renderer, existing.as_ref())?;
-        return dry_run(p, issue, &subject, existing.as_ref(), &compose, &site);
+        // Missing secrets are the environment's, not the files': a dry run
+        // warns about them (exit 0) so it can run anywhere.
+        let mut warnings = Vec::new();
+        let smtp = p.config.delivery.transport == crate::config::Transport::Smtp;
+        let password = if smtp && p.config.smtp.username.is_some() && password.is_none() {
+            warnings.push(format!(
+                "a real send would be refused: smtp.username is set and the environment variable {} (smtp.password_env) is empty",
+                p.config.smtp.password_env
+            ));
+            Some(String::new())
+        } else {
+            password
+        };
+        // Built, never connected: its settings are checked as in a real send.
+        let target = transport::from_config(&p.config, password)?.describe();
+        if composer.needs_secret() && !composer.has_secret() {
+            warnings.push(format!(
+                "a real send would be refused: unsubscribe.url is an https one-click link and the environment variable {} is empty",
+                p.config.unsubscribe.secret_env
+            ));
+        }
+        let run = DryRun {
+            issue,
+            subject: &subject,
+            target,
+            site: &site,
+            warnings,
+        };
+        return dry_run(p, &run, existing.as_ref(), &compose);
     }
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
@@ -255,27 +283,23 @@ fn test_send(
     }
 }
 
-fn dry_run(
-    p: &Project,
-    issue: &PlannedIssue,
-    subject: &str,
-    state: Option<&State>,
-    compose: &Compose,
-    site: &super::feed::Rendered,
-) -> Result<u8> {
+/// What a dry run reports besides the recipients.
+struct DryRun<'a> {
+    issue: &'a PlannedIssue,
+    subject: &'a str,
+    /// The transport and its target.
+    target: String,
+    /// The feed and archive as they would be written.
+    site: &'a super::feed::Rendered,
+    /// What would stop or trouble a real send.
+    warnings: Vec<String>,
+}
+
+fn dry_run(p: &Project, run: &DryRun, state: Option<&State>, compose: &Compose) -> Result<u8> {
+    let (issue, subject, site) = (run.issue, run.subject, run.site);
     let (done, suppressed) = match state {
         Some(s) => (s.done_keys(issue.number)?, s.suppressed_keys()?),
         None => (HashSet::new(), HashSet::new()),
-    };
-    let target = match p.config.delivery.transport {
-        crate::config::Transport::Outbox => {
-            format!("outbox {}", p.config.delivery.outbox_dir.display())
-        }
-        crate::config::Transport::Smtp => format!(
-            "smtp {}:{} ({:?})",
-            p.config.smtp.host, p.config.smtp.port, p.config.smtp.security
-        )
-        .to_lowercase(),
     };
     let mut recipients = Recipients::new(
         Subscribers::open(&p.config.subscribers.path)?,
@@ -300,7 +324,7 @@ fn dry_run(
         subject,
         issue.kind.as_str(),
         issue.send_at.format("%a %Y-%m-%d %H:%M %Z"),
-        target,
+        run.target,
         if first.is_empty() {
             "none".to_string()
         } else {
@@ -324,6 +348,9 @@ fn dry_run(
             "warning: ... and {} more invalid rows (`newsletter check` lists them all)\n",
             s.invalid.len() - 5
         ));
+    }
+    for w in &run.warnings {
+        out.push_str(&format!("warning: {w}\n"));
     }
     out.push_str(&format!(
         "feed: would write {} ({} item{}) and the archive {} ({} issue page{})\n",
