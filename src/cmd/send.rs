@@ -67,6 +67,9 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     if args.dry_run {
         return dry_run(p, issue, &subject, existing.as_ref(), &compose);
     }
+    // A subscriber list that cannot be read is bad input: found before
+    // the lock, the state or the outbox are touched.
+    let rows = Subscribers::open(&p.config.subscribers.path)?;
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     let mut state = State::open(&p.config.state.path)?;
@@ -77,7 +80,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     transport.check()?;
     let done = state.done_keys(issue.number)?;
     let suppressed = state.suppressed_keys()?;
-    let rows = Subscribers::open(&p.config.subscribers.path)?;
     let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
