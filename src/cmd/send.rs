@@ -67,16 +67,17 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     if args.dry_run {
         return dry_run(p, issue, &subject, existing.as_ref(), &compose);
     }
-    // A subscriber list that cannot be read is bad input: found before
-    // the lock, the state or the outbox are touched.
+    // A subscriber list that cannot be read and a transport that cannot be
+    // set up (insecure SMTP, no password) are bad input: found before the
+    // lock, the state or the outbox are touched.
     let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let transport = transport::from_config(&p.config, password)?;
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     let mut state = State::open(&p.config.state.path)?;
     if !frozen {
         state.freeze(&issue::frozen_record(issue, &context, &subject, p.now)?)?;
     }
-    let transport = transport::from_config(&p.config, password)?;
     transport.check()?;
     let done = state.done_keys(issue.number)?;
     let suppressed = state.suppressed_keys()?;
