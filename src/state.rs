@@ -287,7 +287,7 @@ impl State {
     pub fn open(path: &Path) -> Result<State> {
         if path.is_dir() {
             return Err(Error::input(format!(
-                "cannot open the state database {}: it is a folder, not a file",
+                "cannot open the state database {}: it is a folder, not a file\nhelp: `path` under [state] in config.toml names the SQLite file (created by the first send); point it at a file name",
                 path.display()
             )));
         }
@@ -316,7 +316,7 @@ impl State {
         }
         if path.is_dir() {
             return Err(Error::input(format!(
-                "cannot open the state database {}: it is a folder, not a file",
+                "cannot open the state database {}: it is a folder, not a file\nhelp: `path` under [state] in config.toml names the SQLite file (created by the first send); point it at a file name",
                 path.display()
             )));
         }

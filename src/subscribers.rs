@@ -503,13 +503,10 @@ impl Subscribers {
     /// is missing or a folder, it is empty ("has no header row"), the header
     /// has no `email` column, is not UTF-8, or names a column twice.
     pub fn open(path: &Path) -> Result<Subscribers> {
-        let file = File::open(path).map_err(|e| Error::io(READ_ACTION, path, e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io(READ_ACTION, path, e))?;
+        let file = File::open(path).map_err(|e| open_error(path, e))?;
+        let meta = file.metadata().map_err(|e| open_error(path, e))?;
         if meta.is_dir() {
-            return Err(Error::io(
-                READ_ACTION,
+            return Err(open_error(
                 path,
                 io::Error::from(io::ErrorKind::IsADirectory),
             ));
@@ -726,6 +723,24 @@ pub fn scan(path: &Path) -> Result<(u64, Vec<InvalidRow>)> {
         }
     }
     Ok((valid, invalid))
+}
+
+/// Why the list at `path` cannot be opened; a missing file or a folder
+/// gets a hint about where the path comes from.
+fn open_error(path: &Path, err: io::Error) -> Error {
+    let hint = matches!(
+        err.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::IsADirectory
+    );
+    let e = Error::io(READ_ACTION, path, err);
+    if hint {
+        Error::input(format!(
+            "{}\nhelp: `path` under [subscribers] in config.toml names the list, a CSV file with an `email` column; create it or correct the path",
+            e.message()
+        ))
+    } else {
+        e
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -1367,12 +1382,14 @@ mod tests {
 
     #[test]
     fn open_rejects_a_missing_file_and_a_directory() {
+        const HINT: &str = "help: `path` under [subscribers] in config.toml names the list, \
+                            a CSV file with an `email` column; create it or correct the path";
         let dir = tempfile::tempdir().unwrap();
         let err = Subscribers::open(dir.path()).unwrap_err();
         assert_eq!(
             err.message(),
             format!(
-                "cannot read the subscriber list {}: it is a folder, not a file",
+                "cannot read the subscriber list {}: it is a folder, not a file\n{HINT}",
                 dir.path().display()
             )
         );
@@ -1383,7 +1400,7 @@ mod tests {
         assert_eq!(
             err.message(),
             format!(
-                "cannot read the subscriber list {}: no such file or folder",
+                "cannot read the subscriber list {}: no such file or folder\n{HINT}",
                 missing.display()
             )
         );

@@ -383,7 +383,10 @@ fn check_renders_every_issue() {
 #[test]
 fn an_unknown_issue_is_bad_input_naming_the_range() {
     let out = run_in(&root(), &["preview", "--now", NOW, "--issue", "99"]);
-    assert_bad_input(&out, "there is no issue 99: the plan has issues 1 to 12");
+    assert_bad_input(
+        &out,
+        "--issue 99: there is no issue 99; the plan has issues 1 to 12",
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -458,5 +461,5 @@ fn out_writes_the_file_atomically_and_nothing_to_stdout() {
         &root(),
         &["preview", "--now", NOW, "--out", missing.to_str().unwrap()],
     );
-    assert_bad_input(&out, "no such file or folder");
+    assert_bad_input(&out, "does not exist");
 }

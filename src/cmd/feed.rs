@@ -22,6 +22,13 @@ use crate::state::{FrozenIssue, State};
 pub fn run(p: &Project) -> Result<u8> {
     p.config.base_url()?;
     let renderer = Renderer::load(&p.config.templates.dir)?;
+    // Render once without writing anything, so a template error is bad
+    // input that leaves no state behind.
+    render(
+        p,
+        &renderer,
+        State::open_existing(&p.config.state.path)?.as_ref(),
+    )?;
     let state = State::open(&p.config.state.path)?;
     let report = publish(p, &renderer, &state)?;
     emit(&report.summary(p))?;

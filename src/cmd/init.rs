@@ -27,6 +27,12 @@ fn starter_files() -> Vec<(PathBuf, &'static str)> {
 
 /// Writes the starter project into `dir`; refuses if any file exists.
 pub fn run(dir: &Path) -> Result<u8> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::input(format!(
+            "cannot write a project into {}: it is a file, not a folder\nhelp: give `newsletter init` a folder (it is created if missing)",
+            dir.display()
+        )));
+    }
     let files = starter_files();
     let existing: Vec<String> = files
         .iter()

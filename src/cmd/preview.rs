@@ -13,6 +13,9 @@ use crate::state::State;
 
 /// Renders the chosen issue in the chosen format.
 pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
+    if let Some(path) = &args.out {
+        check_out(path)?;
+    }
     let planned = match args.issue {
         Some(n) => p.plan.issue(n)?,
         None => p.plan.current(p.now).ok_or_else(|| {
@@ -42,22 +45,6 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
     eprintln!("Subject: {subject}");
     match &args.out {
         Some(path) => {
-            if path.is_dir() {
-                return Err(Error::input(format!(
-                    "cannot write {}: it is a folder\nhelp: give --out a file name",
-                    path.display()
-                )));
-            }
-            if let Some(parent) = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-            {
-                return Err(Error::input(format!(
-                    "cannot write {}: {}: no such file or folder\nhelp: create the folder first",
-                    path.display(),
-                    parent.display()
-                )));
-            }
             crate::fsutil::write_atomic(path, body.as_bytes())?;
             eprintln!("wrote issue {} to {}", planned.number, path.display());
         }
@@ -124,4 +111,26 @@ fn personal(p: &Project, to: Option<&str>) -> Result<SubscriberContext> {
         name: String::new(),
         fields: Default::default(),
     })
+}
+
+/// `--out FILE` must be a file in an existing folder; checked before
+/// anything is rendered.
+fn check_out(path: &std::path::Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::input(format!(
+            "--out {}: it is a folder\nhelp: give --out a file name",
+            path.display()
+        )));
+    }
+    if let Some(parent) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        return Err(Error::input(format!(
+            "--out {}: the folder {} does not exist\nhelp: create the folder first, or write to an existing one",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
 }

@@ -97,6 +97,13 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         };
         return dry_run(p, &run, existing.as_ref(), &compose);
     }
+    // A subscriber list that cannot be read and a transport that cannot be
+    // set up (insecure SMTP, no password) are bad input: found before the
+    // lock, the state or the outbox are touched.
+    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let transport = transport::from_config(&p.config, password)?;
+    // The feed and archive templates too (published after the freeze).
+    super::feed::render(p, &renderer, existing.as_ref())?;
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     let mut state = State::open(&p.config.state.path)?;
@@ -106,7 +113,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = super::feed::publish(p, &renderer, &state);
-    let transport = transport::from_config(&p.config, password)?;
     transport.check()?;
     let done = state.done_keys(issue.number)?;
     let suppressed = state.suppressed_keys()?;
@@ -118,7 +124,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     } else {
         None
     };
-    let rows = Subscribers::open(&p.config.subscribers.path)?;
     let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

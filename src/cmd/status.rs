@@ -81,10 +81,15 @@ pub fn unsubscribe(
     let mut inputs: Vec<(String, String)> = args
         .emails
         .iter()
-        .map(|e| ("argument".to_string(), e.clone()))
+        .map(|e| (String::new(), e.clone()))
         .collect();
     if let Some(path) = &args.file {
-        let text = crate::error::read_text(path)?;
+        let text = crate::error::read_text(path).map_err(|e| {
+            Error::input(format!(
+                "{}\nhelp: --file takes a text file with one address per line",
+                e.message()
+            ))
+        })?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if !line.is_empty() && !line.starts_with('#') {
@@ -95,7 +100,16 @@ pub fn unsubscribe(
     let mut keys = Vec::new();
     for (origin, raw) in &inputs {
         let addr = crate::subscribers::normalize_address(raw)
-            .map_err(|r| Error::input(format!("{origin}: {r}")))?;
+            .map_err(|r| {
+                let at = if origin.is_empty() {
+                    String::new()
+                } else {
+                    format!("{origin}: ")
+                };
+                Error::input(format!(
+                    "{at}`{raw}` is not an email address: {r}\nhelp: correct or remove it; nothing was recorded"
+                ))
+            })?;
         keys.push(addr.key);
     }
     let mut state = State::open(&config.state.path)?;

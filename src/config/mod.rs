@@ -11,6 +11,7 @@
 //! secret are read from environment variables whose *names* it gives.
 
 mod raw;
+mod toml_error;
 mod zone;
 
 use std::ops::Range;
@@ -282,6 +283,15 @@ impl Config {
                     "{}\nhelp: run `newsletter init` to start a project here, or point --config at your config.toml",
                     e.message()
                 ))
+            } else if path.is_dir() {
+                let inside = path.join("config.toml");
+                let help = if inside.is_file() {
+                    format!("did you mean --config {}?", inside.display())
+                } else {
+                    "--config names the configuration file itself (config.toml), not its folder"
+                        .to_string()
+                };
+                Error::input(format!("{}\nhelp: {help}", e.message()))
             } else {
                 e
             }

@@ -254,24 +254,9 @@ from_empty_table!(
 
 /// Parses and validates; see [`Config::parse`].
 pub(super) fn parse(src: &str) -> Result<Config, Diagnostic> {
-    let raw: Raw = toml::from_str(src).map_err(|e| toml_error(src, &e))?;
+    let raw: Raw = toml::from_str(src).map_err(|e| super::toml_error::diagnostic(src, &e))?;
     let v = Validator { src };
     v.build(raw)
-}
-
-fn toml_error(src: &str, e: &toml::de::Error) -> Diagnostic {
-    let offset = e.span().map_or(0, |s| s.start);
-    let message = e.message().trim().to_string();
-    let help = if message.starts_with("unknown field") {
-        "check the spelling; the allowed keys are listed above (see README.md, Configuration)"
-    } else if message.starts_with("missing field") {
-        "add the key; README.md (Configuration) describes each one"
-    } else if message.contains("invalid type") {
-        "check the value's type: strings are quoted, numbers and booleans are not, dates are written 2024-03-04T09:00:00"
-    } else {
-        "fix the TOML syntax at this position"
-    };
-    Diagnostic::at(src, offset, message).help(help)
 }
 
 struct Validator<'a> {

@@ -63,7 +63,7 @@ fn unknown_key_names_the_key_position_and_allowed_keys() {
 #[test]
 fn missing_required_section_is_reported() {
     let d = err("[newsletter]\ntitle = \"x\"\n");
-    assert!(d.message.contains("missing field `cfp`"), "{}", d.message);
+    assert_eq!(d.message, "the required table [cfp] is missing");
 }
 
 #[test]
@@ -185,11 +185,7 @@ fn urls_and_mailboxes_are_validated() {
 #[test]
 fn wrong_types_and_enum_values_are_reported() {
     let d = err(&with("[delivery]\ntransport = \"smpt\"\n"));
-    assert!(
-        d.message.contains("unknown variant `smpt`"),
-        "{}",
-        d.message
-    );
+    assert!(d.message.contains("unknown value `smpt`"), "{}", d.message);
     assert_eq!(d.line, 16);
     let d = err(&with("[delivery]\nconcurrency = \"four\"\n"));
     assert!(d.message.contains("invalid type"), "{}", d.message);
@@ -232,6 +228,18 @@ fn from_file_errors_name_the_file() {
     assert_eq!(e.exit_code(), 2);
     let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err();
     assert!(e.message().contains("newsletter init"), "{}", e.message());
+    // A folder: the config inside it is suggested when there is one.
+    let e = Config::from_file(dir.path()).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.message()
+            .ends_with(&format!("help: did you mean --config {}?", p.display())),
+        "{}",
+        e.message()
+    );
+    std::fs::remove_file(&p).unwrap();
+    let e = Config::from_file(dir.path()).unwrap_err();
+    assert!(e.message().contains("not its folder"), "{}", e.message());
 }
 
 #[test]

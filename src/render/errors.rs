@@ -15,9 +15,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Error};
 
-use super::BUILTIN_PREFIX;
+use super::{BUILTIN_PREFIX, blocks};
 
 const HELP: &str = "fix the template; README.md (Templates) lists the variables and filters";
+
+/// How a missing included template is described.
+const NOT_FOUND: &str = "is neither a built-in template nor a file in the templates folder";
 
 /// Template name -> where it came from and its source, for messages.
 #[derive(Default)]
@@ -45,17 +48,37 @@ impl Sources {
     }
 
     /// A Tera error as a bad-input error (exit 2) naming the file, line and
-    /// column, with the line and a caret.
+    /// column, with the line and a caret, and a help line.
     pub(super) fn error(&self, e: &tera::Error) -> Error {
         use tera::ErrorKind as K;
+        let mut help = HELP.to_string();
         let mut msg = match e.kind() {
-            K::SyntaxError(r) | K::RenderingError(r) => self.located(
+            K::SyntaxError(r) => match self.block_problem(r.filename(), r.message()) {
+                Some((problem, delimiter)) => {
+                    help = if delimiter {
+                        "values are written `{{ value }}`, tags `{% tag %}` and comments `{# comment #}`".into()
+                    } else {
+                        "every `{% if %}`, `{% for %}`, `{% block %}`, `{% macro %}`, `{% filter %}` and `{% raw %}` needs its own end tag, innermost first".into()
+                    };
+                    problem
+                }
+                None => self.located(
+                    r.filename(),
+                    Offset::Byte(r.span().range.start),
+                    r.message(),
+                ),
+            },
+            K::RenderingError(r) => self.located(
                 r.filename(),
                 Offset::Byte(r.span().range.start),
                 r.message(),
             ),
             K::Msg(text) if text.contains("\n --> ") || text.starts_with("error: ") => {
-                self.reports(text)
+                let text = self.reports(text);
+                if text.contains(NOT_FOUND) {
+                    help = "create that file in the templates folder, or correct the name (paths are relative to the templates folder; built-ins are `__newsletter/email.html`, `__newsletter/email.txt`, `__newsletter/subject.txt`)".into();
+                }
+                text
             }
             K::MissingParent { current, parent } => {
                 let at = self.find(current, parent);
@@ -70,11 +93,16 @@ impl Sources {
             K::CircularExtend {
                 tpl,
                 inheritance_chain,
-            } => format!(
-                "{}: templates extend each other in a circle: {}",
-                self.origin(tpl),
-                inheritance_chain.join(" -> ")
-            ),
+            } => {
+                help =
+                    "break the circle: a template cannot extend itself, directly or through others"
+                        .into();
+                self.circle(tpl, inheritance_chain, "extend")
+            }
+            K::CircularInclude { tpl, include_chain } => {
+                help = "break the circle: a template cannot include itself, directly or through others".into();
+                self.circle(tpl, include_chain, "include")
+            }
             K::TemplateNotFound(name) => format!(
                 "template `{name}` not found: it is neither a built-in template nor a file in the templates folder"
             ),
@@ -86,18 +114,46 @@ impl Sources {
             source = s.source();
         }
         if msg.contains("Variable `subscriber` is not defined") {
-            msg.push_str(
-                "\nhelp: `subscriber` is absent when rendering the feed and the archive: \
-                 test it first (`{% if subscriber %}`) or use `subscriber?.name`",
-            );
-        } else {
-            msg.push_str(&format!("\nhelp: {HELP}"));
+            help = "`subscriber` is absent when rendering the feed and the archive: \
+                 test it first (`{% if subscriber %}`) or use `subscriber?.name`"
+                .into();
         }
-        Error::input(msg)
+        Error::input(format!("{msg}\nhelp: {help}"))
+    }
+
+    /// For Tera's "Unexpected end of input" and "Unknown tag": the block
+    /// left open or closed by the wrong tag, if the scan finds one.
+    fn block_problem(&self, name: &str, message: &str) -> Option<(String, bool)> {
+        if !(message.starts_with("Unexpected end of input") || message.starts_with("Unknown tag")) {
+            return None;
+        }
+        let (_, src) = self.map.get(name)?;
+        let problem = blocks::scan(src)?;
+        Some((
+            self.located(name, Offset::Byte(problem.offset), &problem.message),
+            problem.delimiter,
+        ))
+    }
+
+    /// Templates that extend (or include) each other in a circle: points at
+    /// the tag that closes it.
+    fn circle(&self, tpl: &str, chain: &[String], verb: &str) -> String {
+        let path = chain.join(" -> ");
+        match chain {
+            [.., last_but_one, last] => self.located(
+                last_but_one,
+                Offset::Byte(self.find(last_but_one, &format!("\"{last}\""))),
+                &format!("the templates {verb} each other in a circle: {path}"),
+            ),
+            _ => format!(
+                "{}: the templates {verb} each other in a circle: {path}",
+                self.origin(tpl)
+            ),
+        }
     }
 
     /// The file a template came from, for messages.
-    fn origin(&self, name: &str) -> String {
+    pub(super) fn origin(&self, name: &str) -> String {
         self.map
             .get(name)
             .map_or_else(|| name.to_string(), |(file, _)| file.clone())
@@ -141,8 +197,12 @@ impl Sources {
                 pending = Some(m);
             } else if let (Some(m), Some(loc)) = (pending, line.trim_start().strip_prefix("--> ")) {
                 pending = None;
+                let m = match m.strip_prefix("Unknown template ") {
+                    Some(name) => format!("the template {name} {NOT_FOUND}"),
+                    None => m.to_string(),
+                };
                 out.push(match parse_locus(loc) {
-                    Some((name, l, c)) => self.located(name, Offset::LineCol(l, c), m),
+                    Some((name, l, c)) => self.located(name, Offset::LineCol(l, c), &m),
                     None => format!("{loc}: {m}"),
                 });
             }

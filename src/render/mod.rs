@@ -8,6 +8,7 @@
 //! HTML is the only value the built-in templates mark `safe`.
 //! Filters are registered in one place, [`register_filters`].
 
+mod blocks;
 pub mod context;
 mod errors;
 pub mod markdown;
@@ -123,9 +124,10 @@ impl Renderer {
         let raw = self.render("subject.txt", &Self::context(issue, None)?)?;
         let subject = one_line(&raw);
         if subject.is_empty() {
-            return Err(Error::input(
-                "the template subject.txt rendered an empty subject\nhelp: make it print at least the newsletter title",
-            ));
+            return Err(Error::input(format!(
+                "{}: the subject came out empty (only whitespace)\nhelp: make the template print at least the newsletter title: {{{{ newsletter.title }}}}",
+                self.sources.origin("subject.txt")
+            )));
         }
         Ok(subject)
     }

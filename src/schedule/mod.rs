@@ -124,7 +124,7 @@ impl Plan {
             .find(|i| i.number == number)
             .ok_or_else(|| {
                 Error::input(format!(
-                    "there is no issue {number}: the plan has issues 1 to {}; see `newsletter plan`",
+                    "--issue {number}: there is no issue {number}; the plan has issues 1 to {}\nhelp: pick a number from `newsletter plan`",
                     self.issues.len()
                 ))
             })
@@ -201,9 +201,13 @@ pub fn plan(config: &Config, topics: &TopicList) -> Result<Plan> {
         slot.cats.push(cat);
     }
     if eligible.is_empty() {
+        let hidden = topics.categories.iter().filter(|c| c.hidden).count();
         return Err(Error::input(format!(
-            "{}: no category is left to schedule (all are hidden or excluded)\nhelp: remove names from schedule.exclude, or set schedule.include_hidden = true",
-            config.path.display()
+            "{}: no category of {} is left to schedule (categories: {}, hidden inside <!-- -->: {hidden}, excluded by schedule.exclude: {})\nhelp: remove names from schedule.exclude, set schedule.include_hidden = true, or add visible categories to the topic list",
+            config.path.display(),
+            config.content.topics.display(),
+            topics.categories.len(),
+            excluded.len()
         )));
     }
     let order = match s.order {

@@ -216,7 +216,13 @@ fn from_file_names_the_file() {
         )),
         "{}",
         e.message()
-    );
+    ); // Missing, or a folder: bad input that says where the path comes from.
+    for missing in [dir.path().join("nope.md"), dir.path().to_path_buf()] {
+        let e = TopicList::from_file(&missing).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message().contains(&missing.display().to_string()));
+        assert!(e.message().contains("[content]"), "{}", e.message());
+    }
 }
 
 #[test]
