@@ -137,6 +137,21 @@ fn check_accepts_the_shipped_files() {
 }
 
 #[test]
+fn check_warns_when_the_templates_folder_is_missing() {
+    // project() has no templates folder: the built-ins are used, with a warning.
+    let dir = project();
+    let out = run_in(dir.path(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("[templates] dir templates does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let shipped = run_in(&root(), &["check", "--now", "2024-03-01"]);
+    assert!(!text(&shipped.stderr).contains("[templates] dir"));
+}
+
+#[test]
 fn check_warns_about_unscheduled_categories() {
     let dir = project();
     let cfg = dir.path().join("config.toml");

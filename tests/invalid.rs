@@ -356,6 +356,7 @@ fn bad_rows_are_skipped_and_reported_by_send() {
         let want = format!("content/subscribers.csv:{line}: {reason}");
         assert!(stdout.contains(&want), "{want} missing from\n{stdout}");
     }
+    assert!(stdout.contains("and 5 more invalid rows"), "{stdout}");
     let sent = std::fs::read_dir(project.path().join("outbox"))
         .unwrap()
         .count();

@@ -21,6 +21,14 @@ pub fn run(p: &Project) -> Result<u8> {
             p.category_names(&p.plan.unscheduled).join(", ")
         ));
     }
+    let dir = &p.config.templates.dir;
+    if !dir.exists() {
+        warnings.push(format!(
+            "{}: [templates] dir {} does not exist, so the built-in templates are used; `newsletter init` writes them out for editing",
+            p.config.path.display(),
+            dir.display()
+        ));
+    }
     let subscribers = subscriber_warnings(p, &mut warnings)?;
     warn_all(&warnings);
     let visible = p.topics.categories.iter().filter(|c| !c.hidden).count();

@@ -189,6 +189,12 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
             bad.reason
         ));
     }
+    if summary.invalid.len() > 5 {
+        out.push_str(&format!(
+            "  ... and {} more invalid rows (`newsletter check` lists them all)\n",
+            summary.invalid.len() - 5
+        ));
+    }
     if summary.sent + summary.failed + summary.pending == 0 && !summary.interrupted {
         out.push_str("nothing to send: everyone has this issue already\n");
     }
