@@ -184,6 +184,9 @@ pub struct Outcome {
     pub message_id: String,
     /// When it happened.
     pub at: DateTime<Utc>,
+    /// How many attempts (SMTP transactions) this outcome sums up: added to
+    /// the row's count. 0 when the message could not even be composed.
+    pub attempts: u32,
 }
 
 /// How many deliveries of an issue are in each status.
@@ -204,7 +207,7 @@ pub struct DeliveryRow {
     pub email: String,
     /// Where it stands.
     pub status: Status,
-    /// How many outcomes were recorded for it.
+    /// How many attempts were made, over all runs.
     pub attempts: u32,
     /// The last SMTP reply or error.
     pub reply: Option<String>,
@@ -452,8 +455,9 @@ impl State {
     /// Records a batch of outcomes in one transaction (group commit): all
     /// of them or, on error, none.
     ///
-    /// Each outcome inserts or updates the row for (issue, key): one more
-    /// attempt, the new status, reply, Message-ID and time. A row that is
+    /// Each outcome inserts or updates the row for (issue, key): its
+    /// attempts added to the count, the new status, reply, Message-ID and
+    /// time. A row that is
     /// already `sent` stays exactly as it is: later outcomes for it are
     /// ignored. Outcomes for the same key within a batch apply in order.
     pub fn record(&mut self, outcomes: &[Outcome]) -> Result<()> {
@@ -467,12 +471,12 @@ impl State {
                 .prepare_cached(
                     "INSERT INTO deliveries (issue, key, email, status, attempts, last_reply,
                                              message_id, created_at, updated_at, sent_at)
-                     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7,
+                     VALUES (?1, ?2, ?3, ?4, ?8, ?5, ?6, ?7, ?7,
                              CASE WHEN ?4 = 'sent' THEN ?7 END)
                      ON CONFLICT (issue, key) DO UPDATE SET
                          email      = excluded.email,
                          status     = excluded.status,
-                         attempts   = deliveries.attempts + 1,
+                         attempts   = deliveries.attempts + excluded.attempts,
                          last_reply = excluded.last_reply,
                          message_id = excluded.message_id,
                          updated_at = excluded.updated_at,
@@ -489,6 +493,7 @@ impl State {
                     o.reply,
                     o.message_id,
                     stamp(o.at),
+                    o.attempts,
                 ])
                 .map_err(err)?;
             }
@@ -891,6 +896,7 @@ mod tests {
             reply: reply.map(str::to_string),
             message_id: format!("<{issue}.{key}.{}@example.org>", at.timestamp()),
             at,
+            attempts: 1,
         }
     }
 

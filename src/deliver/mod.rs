@@ -198,6 +198,7 @@ fn deliver_one(
         reply: None,
         message_id: String::new(),
         at: plan.now,
+        attempts: 0,
     };
     let (message, id) = match (plan.compose)(sub) {
         Ok(m) => m,
@@ -209,6 +210,7 @@ fn deliver_one(
     outcome.message_id = id.clone();
     for attempt in 1..=plan.max_attempts.max(1) {
         limiter.wait();
+        outcome.attempts = attempt;
         match transport.send(&message, &id) {
             Attempt::Sent(reply) => {
                 outcome.status = Status::Sent;
