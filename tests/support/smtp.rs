@@ -92,6 +92,9 @@ struct Shared {
     arrived: Condvar,
     rcpts: Mutex<HashMap<String, u32>>,
     connections: AtomicUsize,
+    /// Sessions still open.
+    open: Mutex<usize>,
+    closed: Condvar,
     gate: Gate,
 }
 
@@ -111,6 +114,8 @@ impl Server {
             arrived: Condvar::new(),
             rcpts: Mutex::new(HashMap::new()),
             connections: AtomicUsize::new(0),
+            open: Mutex::new(0),
+            closed: Condvar::new(),
             gate: Arc::new((Mutex::new(open), Condvar::new())),
         });
         let sh = Arc::clone(&shared);
@@ -118,9 +123,12 @@ impl Server {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 sh.connections.fetch_add(1, Ordering::SeqCst);
+                *sh.open.lock().unwrap() += 1;
                 let sh = Arc::clone(&sh);
                 std::thread::spawn(move || {
                     let _ = session(stream, &sh);
+                    *sh.open.lock().unwrap() -= 1;
+                    sh.closed.notify_all();
                 });
             }
         });
@@ -166,6 +174,18 @@ impl Server {
     /// How many RCPT commands each address got, whatever the answer.
     pub fn rcpt_counts(&self) -> HashMap<String, u32> {
         self.shared.rcpts.lock().unwrap().clone()
+    }
+
+    /// Blocks until every session has ended (or 60 s passed): after the
+    /// client process died, nothing more can arrive.
+    pub fn wait_idle(&self) -> bool {
+        let guard = self.shared.open.lock().unwrap();
+        let (guard, _) = self
+            .shared
+            .closed
+            .wait_timeout_while(guard, Duration::from_secs(60), |n| *n > 0)
+            .unwrap();
+        *guard == 0
     }
 
     /// How many TCP connections were accepted.
