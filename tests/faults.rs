@@ -346,3 +346,103 @@ fn an_unreachable_server_stops_the_run_and_marks_nothing() {
     );
     assert!(project::deliveries(dir.path(), 3).is_empty());
 }
+
+fn sigterm(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// SIGTERM mid-run: no new messages, the in-flight ones finish and are
+/// recorded, the summary is printed, exit 130. Because nothing accepted
+/// was left unrecorded, the next run repeats nobody.
+#[test]
+fn sigterm_stops_the_run_with_everything_accepted_recorded() {
+    let server = Server::start(ServerConfig {
+        discard_data: true,
+        ..Default::default()
+    });
+    let n = 400;
+    let dir = project::project(
+        &project::smtp_config(&Smtp::new(server.port)),
+        &project::list(n),
+    );
+    let child = project::cli(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_for(40));
+    sigterm(child.id());
+    let o = child.wait_with_output().unwrap();
+    let text = project::out(&o);
+    assert_eq!(o.status.code(), Some(130), "{text}");
+    assert!(
+        text.contains("interrupted: in-flight messages finished and were recorded"),
+        "{text}"
+    );
+    assert!(server.wait_idle());
+    let accepted = server.accepted();
+    assert!(accepted < n, "the run was not interrupted");
+    let v = project::status_json(dir.path());
+    assert_eq!(
+        v["issues"][0]["sent"], accepted,
+        "accepted but not recorded"
+    );
+    assert!(
+        text.contains(&format!("sent {accepted}, failed 0, pending 0 (this run)")),
+        "{text}"
+    );
+
+    let o = project::send(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", project::out(&o));
+    let got = server.recipients();
+    assert_eq!(got.len(), n, "a repeat after a graceful stop");
+    assert_eq!(
+        got.iter().collect::<std::collections::HashSet<_>>().len(),
+        n
+    );
+}
+
+/// A worker waiting out a long retry backoff stops at once on SIGTERM,
+/// leaving its recipient pending with the reply recorded.
+#[test]
+fn sigterm_during_a_retry_backoff_exits_at_once() {
+    let server = Server::start(ServerConfig {
+        faults: vec![("slow", Fault::Always(Act::Reply("451 4.7.1 later")))],
+        ..Default::default()
+    });
+    let mut smtp = Smtp::new(server.port);
+    smtp.retry_delay_ms = 60_000; // a backoff of 30 to 90 s
+    let dir = project::project(
+        &project::smtp_config(&smtp),
+        "email\nslow@example.com\na@example.com\nb@example.com\n",
+    );
+    let child = project::cli(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_rcpts("slow@example.com", 1));
+    assert!(server.wait_for(2));
+    let t = std::time::Instant::now();
+    sigterm(child.id());
+    let o = child.wait_with_output().unwrap();
+    let waited = t.elapsed();
+    let text = project::out(&o);
+    assert_eq!(o.status.code(), Some(130), "{text}");
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "took {waited:?} to stop: {text}"
+    );
+    assert_eq!(server.rcpt_counts()["slow@example.com"], 1);
+    let rows = project::deliveries(dir.path(), 3);
+    let slow = rows.iter().find(|r| r.email == "slow@example.com").unwrap();
+    assert_eq!(slow.status, "pending");
+    assert_eq!(slow.attempts, 1);
+    assert_eq!(slow.reply.as_deref(), Some("451 4.7.1 later"));
+}

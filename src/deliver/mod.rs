@@ -227,11 +227,29 @@ fn deliver_one(
                 if attempt == plan.max_attempts || stop.load(Ordering::SeqCst) {
                     break;
                 }
-                std::thread::sleep(backoff(plan.retry_delay, attempt, rng));
+                if !sleep_unless_stopped(backoff(plan.retry_delay, attempt, rng), stop) {
+                    break;
+                }
             }
         }
     }
     outcome
+}
+
+/// Sleeps for `d` in short steps; returns false as soon as `stop` is set
+/// (SIGINT/SIGTERM must not wait out a backoff of minutes).
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+    let until = Instant::now() + d;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
 }
 
 /// `base * 2^(attempt-1)`, capped at 5 minutes, times a jitter in [0.5, 1.5).

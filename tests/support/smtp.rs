@@ -91,6 +91,7 @@ struct Shared {
     received: Mutex<Vec<Received>>,
     arrived: Condvar,
     rcpts: Mutex<HashMap<String, u32>>,
+    rcpt_seen: Condvar,
     connections: AtomicUsize,
     /// Sessions still open.
     open: Mutex<usize>,
@@ -113,6 +114,7 @@ impl Server {
             received: Mutex::new(Vec::new()),
             arrived: Condvar::new(),
             rcpts: Mutex::new(HashMap::new()),
+            rcpt_seen: Condvar::new(),
             connections: AtomicUsize::new(0),
             open: Mutex::new(0),
             closed: Condvar::new(),
@@ -186,6 +188,19 @@ impl Server {
             .wait_timeout_while(guard, Duration::from_secs(60), |n| *n > 0)
             .unwrap();
         *guard == 0
+    }
+
+    /// Blocks until `addr` got at least `n` RCPT commands (or 60 s passed).
+    pub fn wait_rcpts(&self, addr: &str, n: u32) -> bool {
+        let guard = self.shared.rcpts.lock().unwrap();
+        let (guard, _) = self
+            .shared
+            .rcpt_seen
+            .wait_timeout_while(guard, Duration::from_secs(60), |m| {
+                m.get(addr).copied().unwrap_or(0) < n
+            })
+            .unwrap();
+        guard.get(addr).copied().unwrap_or(0) >= n
     }
 
     /// How many TCP connections were accepted.
@@ -275,6 +290,7 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
                 let mut s = sh.rcpts.lock().unwrap();
                 let e = s.entry(addr.clone()).or_insert(0);
                 *e += 1;
+                sh.rcpt_seen.notify_all();
                 *e
             };
             let act = config
