@@ -184,6 +184,9 @@ pub struct Outcome {
     pub message_id: String,
     /// When it happened.
     pub at: DateTime<Utc>,
+    /// How many attempts (SMTP transactions) this outcome sums up: added to
+    /// the row's count. 0 when the message could not even be composed.
+    pub attempts: u32,
 }
 
 /// How many deliveries of an issue are in each status.
@@ -204,7 +207,7 @@ pub struct DeliveryRow {
     pub email: String,
     /// Where it stands.
     pub status: Status,
-    /// How many outcomes were recorded for it.
+    /// How many attempts were made, over all runs.
     pub attempts: u32,
     /// The last SMTP reply or error.
     pub reply: Option<String>,
@@ -452,8 +455,9 @@ impl State {
     /// Records a batch of outcomes in one transaction (group commit): all
     /// of them or, on error, none.
     ///
-    /// Each outcome inserts or updates the row for (issue, key): one more
-    /// attempt, the new status, reply, Message-ID and time. A row that is
+    /// Each outcome inserts or updates the row for (issue, key): its
+    /// attempts added to the count, the new status, reply, Message-ID and
+    /// time. A row that is
     /// already `sent` stays exactly as it is: later outcomes for it are
     /// ignored. Outcomes for the same key within a batch apply in order.
     pub fn record(&mut self, outcomes: &[Outcome]) -> Result<()> {
@@ -467,12 +471,12 @@ impl State {
                 .prepare_cached(
                     "INSERT INTO deliveries (issue, key, email, status, attempts, last_reply,
                                              message_id, created_at, updated_at, sent_at)
-                     VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?7,
+                     VALUES (?1, ?2, ?3, ?4, ?8, ?5, ?6, ?7, ?7,
                              CASE WHEN ?4 = 'sent' THEN ?7 END)
                      ON CONFLICT (issue, key) DO UPDATE SET
                          email      = excluded.email,
                          status     = excluded.status,
-                         attempts   = deliveries.attempts + 1,
+                         attempts   = deliveries.attempts + excluded.attempts,
                          last_reply = excluded.last_reply,
                          message_id = excluded.message_id,
                          updated_at = excluded.updated_at,
@@ -489,6 +493,7 @@ impl State {
                     o.reply,
                     o.message_id,
                     stamp(o.at),
+                    o.attempts,
                 ])
                 .map_err(err)?;
             }
@@ -779,9 +784,23 @@ pub fn lock_path(db_path: &Path) -> PathBuf {
 /// On network file systems the lock may not be exclusive across machines.
 #[derive(Debug)]
 pub struct SendLock {
-    /// Held only for its lock, which closing it releases.
-    _file: File,
+    /// Held for its lock, which closing it releases.
+    file: File,
     path: PathBuf,
+}
+
+/// How long a second sender waits for the holder's pid to appear in the
+/// lock file: `PID_WAIT_STEPS` times `PID_WAIT_STEP`.
+const PID_WAIT_STEPS: u32 = 20;
+const PID_WAIT_STEP: Duration = Duration::from_millis(10);
+
+impl Drop for SendLock {
+    /// Clears the pid while still holding the lock, so that the file never
+    /// names a finished send (a killed one leaves its pid, which the next
+    /// holder overwrites at once).
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
 }
 
 impl SendLock {
@@ -791,7 +810,8 @@ impl SendLock {
     ///
     /// If another process holds the lock, fails (exit code 1) with
     /// "another send is running (pid N)", N read from the lock file
-    /// ("unknown pid" if it cannot be read). Never blocks.
+    /// ("unknown pid" if none appears within 0.2 s: the holder writes it
+    /// just after locking). Never waits for the lock itself.
     pub fn acquire(db_path: &Path, pid: u32) -> Result<SendLock> {
         let path = lock_path(db_path);
         create_parent(&path, "the send lock")?;
@@ -805,7 +825,17 @@ impl SendLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = read_pid(&mut file)
+                // The holder writes its pid just after taking the lock: when
+                // two sends start together, give it a moment to do so.
+                let mut pid = read_pid(&mut file);
+                for _ in 0..PID_WAIT_STEPS {
+                    if pid.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(PID_WAIT_STEP);
+                    pid = read_pid(&mut file);
+                }
+                let holder = pid
                     .map(|pid| format!("pid {pid}"))
                     .unwrap_or_else(|| "unknown pid".to_string());
                 return Err(Error::failed(format!(
@@ -829,7 +859,7 @@ impl SendLock {
             file.flush()
         };
         write(&mut file).map_err(|e| Error::io("write the pid into the send lock", &path, e))?;
-        Ok(SendLock { _file: file, path })
+        Ok(SendLock { file, path })
     }
 
     /// The path of the lock file.
@@ -891,6 +921,7 @@ mod tests {
             reply: reply.map(str::to_string),
             message_id: format!("<{issue}.{key}.{}@example.org>", at.timestamp()),
             at,
+            attempts: 1,
         }
     }
 
@@ -1789,9 +1820,12 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "4242\n");
 
         drop(first);
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "");
         let again = SendLock::acquire(&path, 99).unwrap();
         assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "99\n");
         drop(again);
+        // A released lock names nobody.
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::smtp::{Config as ServerConfig, Fault, Server};
+use support::smtp::{Act, Config as ServerConfig, Fault, Server};
 
 fn project(port: u16, subscribers: &str, extra_smtp: &str) -> tempfile::TempDir {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -100,10 +100,16 @@ fn a_few_hundred_messages_each_checked_and_a_rerun_sends_nothing() {
 fn transient_failures_retry_and_permanent_ones_are_recorded_not_retried() {
     let server = Server::start(ServerConfig {
         faults: vec![
-            ("tempfail", Fault::RcptOnce("451 4.7.1 try again later")),
-            ("toomany", Fault::RcptOnce("452 4.5.3 too many recipients")),
-            ("gone", Fault::Rcpt("550 5.1.1 no such user")),
-            ("dropper", Fault::DropInDataOnce),
+            (
+                "tempfail",
+                Fault::Once(Act::Reply("451 4.7.1 try again later")),
+            ),
+            (
+                "toomany",
+                Fault::Once(Act::Reply("452 4.5.3 too many recipients")),
+            ),
+            ("gone", Fault::Always(Act::Reply("550 5.1.1 no such user"))),
+            ("dropper", Fault::Once(Act::DropInData)),
         ],
         ..Default::default()
     });
@@ -176,7 +182,8 @@ fn a_wrong_password_stops_before_anything_is_marked_and_is_never_printed() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(v["issues"][0]["sent"], 0);
+    // Stopped before anything changed: not even published.
+    assert_eq!(v["issues"], serde_json::json!([]));
 }
 
 #[test]

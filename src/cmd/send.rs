@@ -106,6 +106,9 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     super::feed::render(p, &renderer, existing.as_ref())?;
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
+    // A server that cannot be reached or refuses us stops the run before
+    // the issue is frozen or published.
+    transport.check()?;
     let mut state = State::open(&p.config.state.path)?;
     if !frozen {
         state.freeze(&issue::frozen_record(issue, &context, &subject, p.now)?)?;
@@ -113,7 +116,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = super::feed::publish(p, &renderer, &state);
-    transport.check()?;
     let done = state.done_keys(issue.number)?;
     let suppressed = state.suppressed_keys()?;
     // On a terminal the bar shows an ETA, which needs the total: one quick

@@ -198,6 +198,7 @@ fn deliver_one(
         reply: None,
         message_id: String::new(),
         at: plan.now,
+        attempts: 0,
     };
     let (message, id) = match (plan.compose)(sub) {
         Ok(m) => m,
@@ -209,6 +210,7 @@ fn deliver_one(
     outcome.message_id = id.clone();
     for attempt in 1..=plan.max_attempts.max(1) {
         limiter.wait();
+        outcome.attempts = attempt;
         match transport.send(&message, &id) {
             Attempt::Sent(reply) => {
                 outcome.status = Status::Sent;
@@ -225,11 +227,29 @@ fn deliver_one(
                 if attempt == plan.max_attempts || stop.load(Ordering::SeqCst) {
                     break;
                 }
-                std::thread::sleep(backoff(plan.retry_delay, attempt, rng));
+                if !sleep_unless_stopped(backoff(plan.retry_delay, attempt, rng), stop) {
+                    break;
+                }
             }
         }
     }
     outcome
+}
+
+/// Sleeps for `d` in short steps; returns false as soon as `stop` is set
+/// (SIGINT/SIGTERM must not wait out a backoff of minutes).
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) -> bool {
+    let until = Instant::now() + d;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
 }
 
 /// `base * 2^(attempt-1)`, capped at 5 minutes, times a jitter in [0.5, 1.5).

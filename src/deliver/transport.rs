@@ -86,6 +86,7 @@ impl Transport for Outbox {
 pub struct Smtp {
     inner: SmtpTransport,
     target: String,
+    timeout: Duration,
 }
 
 impl Smtp {
@@ -131,6 +132,7 @@ impl Smtp {
         Ok(Smtp {
             inner: b.build(),
             target: format!("smtp {}:{} ({:?})", s.host, s.port, s.security).to_lowercase(),
+            timeout: Duration::from_secs(s.timeout_seconds),
         })
     }
 }
@@ -155,11 +157,18 @@ impl Transport for Smtp {
                 "{}: the server did not answer NOOP",
                 self.target
             ))),
+            Err(e) if timed_out(&e) => Err(Error::failed(format!(
+                "cannot connect to {}: no answer within {} s (smtp.timeout_seconds); nothing was \
+                 sent\nhelp: check smtp.host and smtp.port (and that the server is up), or raise \
+                 smtp.timeout_seconds for a slow server",
+                self.target,
+                self.timeout.as_secs()
+            ))),
             Err(e) => Err(Error::failed(format!(
-                "cannot connect to {}; nothing was sent",
-                self.target
-            ))
-            .with_source(e)),
+                "cannot connect to {}: {}; nothing was sent",
+                self.target,
+                describe(&e)
+            ))),
         }
     }
 
@@ -171,24 +180,83 @@ impl Transport for Smtp {
                 r.code(),
                 r.message().collect::<Vec<_>>().join(" ")
             )),
-            Err(e) => classify(&e),
+            Err(e) => classify(&e, self.timeout),
         }
     }
 }
 
-/// 5yz is permanent except 552 (RFC 5321 4.5.3.1.10: "too many
-/// recipients" is to be treated as temporary); 4yz, dropped connections,
-/// timeouts and unknown outcomes are transient.
-fn classify(e: &lettre::transport::smtp::Error) -> Attempt {
+/// How an SMTP attempt failed, with the reply recorded in the state.
+///
+/// - A reply with a code is recorded as the server sent it (`550 5.1.1 no
+///   such user`). 5yz is permanent except 552 (RFC 5321 4.5.3.1.10: "too
+///   many recipients" is to be treated as temporary); 4yz is transient.
+/// - A client error (the message cannot go this way at all, such as a
+///   non-ASCII address to a server without SMTPUTF8) is permanent: every
+///   retry would fail the same way.
+/// - Anything else is transient: a dropped connection, an unknown outcome
+///   after the final ".", and a timeout, which lettre reports on Linux as
+///   the I/O error WouldBlock (os error 11), not as a timeout: it is named
+///   as a timeout here so the recorded reply says what happened.
+fn classify(e: &lettre::transport::smtp::Error, timeout: Duration) -> Attempt {
+    if let Some(code) = e.status() {
+        let text = match std::error::Error::source(e) {
+            Some(msg) => format!("{code} {msg}"),
+            None => code.to_string(),
+        };
+        return if e.is_permanent() && code.to_string() != "552" {
+            Attempt::Permanent(text)
+        } else {
+            Attempt::Transient(text)
+        };
+    }
+    let text = describe(e);
+    if e.is_response() && text.contains("incomplete response") {
+        return Attempt::Transient(format!(
+            "the connection closed before the server replied (if that was after the whole \
+             message, it may have been delivered; a retry carries the same Message-ID): {text}"
+        ));
+    }
+    if e.is_client() {
+        return Attempt::Permanent(format!("not sent: {text}"));
+    }
+    if timed_out(e) {
+        return Attempt::Transient(format!(
+            "timed out: no reply within {} s (smtp.timeout_seconds): {text}",
+            timeout.as_secs()
+        ));
+    }
+    Attempt::Transient(text)
+}
+
+/// The error and its sources, each once (lettre's own text often already
+/// includes its source).
+fn describe(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
-    let mut src = std::error::Error::source(e);
+    let mut src = e.source();
     while let Some(s) = src {
-        text.push_str(&format!(": {s}"));
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
         src = s.source();
     }
-    match e.status().map(|c| c.to_string()) {
-        Some(code) if code == "552" => Attempt::Transient(text),
-        Some(_) if e.is_permanent() => Attempt::Permanent(text),
-        _ => Attempt::Transient(text),
+    text
+}
+
+/// Whether an I/O timeout is somewhere in the error's sources.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if s.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            )
+        }) {
+            return true;
+        }
+        src = s.source();
     }
+    false
 }

@@ -1,21 +1,67 @@
 //! A small real SMTP server for tests: RFC 5321 commands over TCP on
 //! loopback, PIPELINING (replies in order, commands read line by line),
-//! AUTH PLAIN, dot-unstuffing, and per-recipient fault injection.
+//! AUTH PLAIN, dot-unstuffing, and fault injection by recipient and at the
+//! greeting.
+//!
+//! Every RCPT is counted per address (accepted or not), every connection is
+//! counted, and every message the server took responsibility for is logged
+//! in [`Server::messages`]: the ones answered 250, and the ones received in
+//! full whose reply never went out ([`Act::DropAfterDot`]).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
-/// What to do to a recipient whose address contains the key.
-#[derive(Clone, Debug)]
+/// What the server does to a transaction.
+#[derive(Clone, Copy, Debug)]
+pub enum Act {
+    /// Answer RCPT with this reply (the recipient is not added).
+    Reply(&'static str),
+    /// Answer RCPT with this reply (say a 421), then close the connection.
+    ReplyClose(&'static str),
+    /// Never answer RCPT: read (and ignore) whatever comes until the client
+    /// gives up and closes.
+    Stall,
+    /// Accept RCPT, then close the connection after the first line of DATA.
+    DropInData,
+    /// Accept the whole message, log it as accepted, then close the
+    /// connection without replying: the client cannot know the outcome.
+    DropAfterDot,
+    /// Accept the whole message, then never answer the final "." (and do
+    /// not log it): the client times out.
+    StallAfterDot,
+    /// Answer the final "." with this reply instead of 250 (not logged).
+    DataReply(&'static str),
+}
+
+impl Act {
+    fn at_rcpt(self) -> bool {
+        matches!(self, Act::Reply(_) | Act::ReplyClose(_) | Act::Stall)
+    }
+}
+
+/// A fault for the recipients whose address contains a key.
+#[derive(Clone, Copy, Debug)]
 pub enum Fault {
-    /// Answer RCPT with this reply every time.
-    Rcpt(&'static str),
-    /// Answer RCPT with this reply the first time only.
-    RcptOnce(&'static str),
-    /// Close the connection in the middle of DATA, the first time only.
-    DropInDataOnce,
+    /// On the first RCPT of that address only; later attempts succeed.
+    Once(Act),
+    /// On every attempt.
+    Always(Act),
+}
+
+/// How the server greets a new connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Greeting {
+    /// `220` at once.
+    #[default]
+    Answer,
+    /// Never: the connection is accepted and then silent.
+    Never,
+    /// `220` only after [`Server::release_greetings`].
+    Held,
 }
 
 #[derive(Default)]
@@ -24,6 +70,11 @@ pub struct Config {
     /// (user, password) required by AUTH PLAIN, advertised when set.
     pub auth: Option<(String, String)>,
     pub advertise_starttls: bool,
+    pub greeting: Greeting,
+    /// Log only the recipients of accepted messages, not their text.
+    pub discard_data: bool,
+    /// Do not offer SMTPUTF8 (non-ASCII addresses).
+    pub no_smtputf8: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -32,70 +83,160 @@ pub struct Received {
     pub data: String,
 }
 
+/// A gate that greetings wait behind.
+type Gate = Arc<(Mutex<bool>, Condvar)>;
+
+struct Shared {
+    config: Config,
+    received: Mutex<Vec<Received>>,
+    arrived: Condvar,
+    rcpts: Mutex<HashMap<String, u32>>,
+    rcpt_seen: Condvar,
+    connections: AtomicUsize,
+    /// Sessions still open.
+    open: Mutex<usize>,
+    closed: Condvar,
+    gate: Gate,
+}
+
 pub struct Server {
     pub port: u16,
-    pub received: Arc<Mutex<Vec<Received>>>,
-    arrived: Arc<std::sync::Condvar>,
+    shared: Arc<Shared>,
 }
 
 impl Server {
     pub fn start(config: Config) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::new(Mutex::new(HashMap::<String, u32>::new()));
-        let config = Arc::new(config);
-        let arrived = Arc::new(std::sync::Condvar::new());
-        let rec = Arc::clone(&received);
-        let cv = Arc::clone(&arrived);
+        let open = config.greeting == Greeting::Answer;
+        let shared = Arc::new(Shared {
+            config,
+            received: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+            rcpts: Mutex::new(HashMap::new()),
+            rcpt_seen: Condvar::new(),
+            connections: AtomicUsize::new(0),
+            open: Mutex::new(0),
+            closed: Condvar::new(),
+            gate: Arc::new((Mutex::new(open), Condvar::new())),
+        });
+        let sh = Arc::clone(&shared);
         // Accept loop on a detached thread: it ends with the test process.
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (rec, seen, config, cv) = (
-                    Arc::clone(&rec),
-                    Arc::clone(&seen),
-                    Arc::clone(&config),
-                    Arc::clone(&cv),
-                );
+                sh.connections.fetch_add(1, Ordering::SeqCst);
+                *sh.open.lock().unwrap() += 1;
+                let sh = Arc::clone(&sh);
                 std::thread::spawn(move || {
-                    let _ = session(stream, &config, &rec, &seen, &cv);
+                    let _ = session(stream, &sh);
+                    *sh.open.lock().unwrap() -= 1;
+                    sh.closed.notify_all();
                 });
             }
         });
-        Server {
-            port,
-            received,
-            arrived,
-        }
+        Server { port, shared }
     }
 
     /// Blocks until at least `n` messages were accepted (or 60 s passed).
     pub fn wait_for(&self, n: usize) -> bool {
-        let guard = self.received.lock().unwrap();
+        let guard = self.shared.received.lock().unwrap();
         let (guard, _) = self
+            .shared
             .arrived
-            .wait_timeout_while(guard, std::time::Duration::from_secs(60), |v| v.len() < n)
+            .wait_timeout_while(guard, Duration::from_secs(60), |v| v.len() < n)
             .unwrap();
         guard.len() >= n
     }
 
+    /// Lets held greetings ([`Greeting::Held`]) go out, now and from now on.
+    pub fn release_greetings(&self) {
+        let (open, cv) = &*self.shared.gate;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+    }
+
+    /// The messages accepted so far, in order.
     pub fn messages(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// The first recipient of every accepted message, in order.
+    pub fn recipients(&self) -> Vec<String> {
+        let r = self.shared.received.lock().unwrap();
+        r.iter()
+            .map(|m| m.rcpt.first().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// How many messages were accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.shared.received.lock().unwrap().len()
+    }
+
+    /// How many RCPT commands each address got, whatever the answer.
+    pub fn rcpt_counts(&self) -> HashMap<String, u32> {
+        self.shared.rcpts.lock().unwrap().clone()
+    }
+
+    /// Blocks until every session has ended (or 60 s passed): after the
+    /// client process died, nothing more can arrive.
+    pub fn wait_idle(&self) -> bool {
+        let guard = self.shared.open.lock().unwrap();
+        let (guard, _) = self
+            .shared
+            .closed
+            .wait_timeout_while(guard, Duration::from_secs(60), |n| *n > 0)
+            .unwrap();
+        *guard == 0
+    }
+
+    /// Blocks until `addr` got at least `n` RCPT commands (or 60 s passed).
+    pub fn wait_rcpts(&self, addr: &str, n: u32) -> bool {
+        let guard = self.shared.rcpts.lock().unwrap();
+        let (guard, _) = self
+            .shared
+            .rcpt_seen
+            .wait_timeout_while(guard, Duration::from_secs(60), |m| {
+                m.get(addr).copied().unwrap_or(0) < n
+            })
+            .unwrap();
+        guard.get(addr).copied().unwrap_or(0) >= n
+    }
+
+    /// How many TCP connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 }
 
-fn session(
-    stream: TcpStream,
-    config: &Config,
-    rec: &Mutex<Vec<Received>>,
-    seen: &Mutex<HashMap<String, u32>>,
-    cv: &std::sync::Condvar,
-) -> std::io::Result<()> {
+/// Reads and ignores input until the client closes the connection.
+fn drain(input: &mut BufReader<TcpStream>) -> std::io::Result<()> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+    }
+}
+
+fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
+    let config = &sh.config;
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
+    match config.greeting {
+        Greeting::Never => return drain(&mut input),
+        Greeting::Held => {
+            let (open, cv) = &*sh.gate;
+            let guard = open.lock().unwrap();
+            drop(cv.wait_while(guard, |open| !*open).unwrap());
+        }
+        Greeting::Answer => {}
+    }
     out.write_all(b"220 test.local ESMTP\r\n")?;
     let mut rcpt: Vec<String> = Vec::new();
-    let mut drop_in_data = false;
+    // The fault of this transaction that acts during DATA.
+    let mut in_data: Option<Act> = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -105,9 +246,10 @@ fn session(
         let cmd = line.trim_end().to_string();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") {
-            let mut r = String::from(
-                "250-test.local\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n",
-            );
+            let mut r = String::from("250-test.local\r\n250-PIPELINING\r\n250-8BITMIME\r\n");
+            if !config.no_smtputf8 {
+                r.push_str("250-SMTPUTF8\r\n");
+            }
             if config.advertise_starttls {
                 r.push_str("250-STARTTLS\r\n");
             }
@@ -122,6 +264,7 @@ fn session(
         {
             if upper.starts_with("RSET") {
                 rcpt.clear();
+                in_data = None;
             }
             out.write_all(b"250 OK\r\n")?;
         } else if upper.starts_with("AUTH PLAIN") {
@@ -139,31 +282,37 @@ fn session(
             })?;
         } else if upper.starts_with("MAIL FROM") {
             rcpt.clear();
+            in_data = None;
             out.write_all(b"250 2.1.0 OK\r\n")?;
         } else if upper.starts_with("RCPT TO") {
             let addr = cmd.split(['<', '>']).nth(1).unwrap_or("").to_string();
             let n = {
-                let mut s = seen.lock().unwrap();
+                let mut s = sh.rcpts.lock().unwrap();
                 let e = s.entry(addr.clone()).or_insert(0);
                 *e += 1;
+                sh.rcpt_seen.notify_all();
                 *e
             };
-            let fault = config
+            let act = config
                 .faults
                 .iter()
                 .find(|(k, _)| addr.contains(k))
-                .map(|(_, f)| f.clone());
-            match fault {
-                Some(Fault::Rcpt(reply)) => out.write_all(format!("{reply}\r\n").as_bytes())?,
-                Some(Fault::RcptOnce(reply)) if n == 1 => {
-                    out.write_all(format!("{reply}\r\n").as_bytes())?
+                .and_then(|(_, f)| match *f {
+                    Fault::Always(a) => Some(a),
+                    Fault::Once(a) if n == 1 => Some(a),
+                    Fault::Once(_) => None,
+                });
+            match act {
+                Some(Act::Reply(reply)) => out.write_all(format!("{reply}\r\n").as_bytes())?,
+                Some(Act::ReplyClose(reply)) => {
+                    out.write_all(format!("{reply}\r\n").as_bytes())?;
+                    return Ok(());
                 }
-                Some(Fault::DropInDataOnce) if n == 1 => {
-                    drop_in_data = true;
-                    rcpt.push(addr);
-                    out.write_all(b"250 2.1.5 OK\r\n")?;
-                }
-                _ => {
+                Some(Act::Stall) => return drain(&mut input),
+                other => {
+                    if let Some(a) = other.filter(|a| !a.at_rcpt()) {
+                        in_data = Some(a);
+                    }
                     rcpt.push(addr);
                     out.write_all(b"250 2.1.5 OK\r\n")?;
                 }
@@ -180,19 +329,35 @@ fn session(
                 if input.read_line(&mut line)? == 0 {
                     return Ok(());
                 }
-                if drop_in_data {
+                if matches!(in_data, Some(Act::DropInData)) {
                     return Ok(()); // close mid-DATA without a reply
                 }
                 if line == ".\r\n" || line == ".\n" {
                     break;
                 }
-                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                if !config.discard_data {
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
             }
-            rec.lock().unwrap().push(Received {
+            let fault = in_data.take();
+            match fault {
+                Some(Act::StallAfterDot) => return drain(&mut input),
+                Some(Act::DataReply(reply)) => {
+                    rcpt.clear();
+                    out.write_all(format!("{reply}\r\n").as_bytes())?;
+                    continue;
+                }
+                _ => {}
+            }
+            let dropped = matches!(fault, Some(Act::DropAfterDot));
+            sh.received.lock().unwrap().push(Received {
                 rcpt: std::mem::take(&mut rcpt),
                 data,
             });
-            cv.notify_all();
+            sh.arrived.notify_all();
+            if dropped {
+                return Ok(()); // accepted, but the reply never goes out
+            }
             out.write_all(b"250 2.0.0 queued\r\n")?;
         } else if upper.starts_with("QUIT") {
             out.write_all(b"221 bye\r\n")?;
