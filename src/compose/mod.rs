@@ -167,7 +167,7 @@ impl Composer {
                 to.name.map(clean).filter(|n| !n.is_empty()),
                 address,
             ))
-            .subject(clean(subject))
+            .raw_header(subject_header(&clean(subject)))
             .date(SystemTime::from(date))
             .message_id(Some(self.message_id(issue, to.key)))
             .header(ListId(self.list_id.clone()));
@@ -209,6 +209,38 @@ pub fn clean(s: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The Subject header. lettre encodes only text that is not plain ASCII,
+/// so a subject that merely looks like an RFC 2047 encoded word (say a
+/// category named `=?utf-8?q?...?=`) would reach the reader decoded into
+/// something else; such a subject is encoded whole (base64 words of at
+/// most 45 bytes each, folded), so clients show exactly its text.
+fn subject_header(subject: &str) -> HeaderValue {
+    let name = HeaderName::new_from_ascii_str("Subject");
+    if !subject.contains("=?") {
+        return lettre::message::header::Subject::from(subject.to_string()).display();
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in subject.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    let encoded = words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?utf-8?b?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n ");
+    HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
 #[cfg(test)]

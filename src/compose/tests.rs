@@ -168,3 +168,31 @@ fn a_missing_sender_is_bad_input() {
     assert_eq!(e.exit_code(), 2);
     assert!(e.message().contains("[newsletter] from is not set"));
 }
+
+#[test]
+fn a_subject_that_looks_encoded_is_encoded_whole_and_reads_back_as_written() {
+    let c = Composer::new(&https(), Some("k".into())).unwrap();
+    let subject = "CFP #3: =?utf-8?q?Hi=0D=0ABcc:_x@example.org?= and a long tail of words";
+    let msg = message(&c, None, subject);
+    let raw = header(&msg, "Subject");
+    assert_eq!(raw.len(), 1);
+    // Only base64 encoded words, which decode to exactly the subject.
+    let decoded: String = raw[0]
+        .split_whitespace()
+        .map(|w| {
+            let b64 = w
+                .strip_prefix("=?utf-8?b?")
+                .and_then(|w| w.strip_suffix("?="))
+                .unwrap_or_else(|| panic!("not a base64 word: {w}"));
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect();
+    assert_eq!(decoded, subject);
+    assert!(header(&msg, "Bcc").is_empty());
+    // An ordinary subject stays readable.
+    let plain = message(&c, None, "CFP Weekly #3: API");
+    assert_eq!(header(&plain, "Subject"), ["CFP Weekly #3: API"]);
+}
