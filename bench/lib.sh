@@ -83,3 +83,64 @@ machine() {
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Makes smtp-sink and smtp-source available: installs Debian's postfix if
+# they are missing, and stops the mail daemon if the install started it
+# (only the two test programs are wanted).
+need_postfix_tools() {
+  PATH=$PATH:/usr/sbin
+  if ! command -v smtp-sink >/dev/null 2>&1; then
+    echo "installing Debian's postfix (for smtp-sink and smtp-source)" >&2
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
+    if postfix status >/dev/null 2>&1; then
+      postfix stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+
+# Starts smtp-sink (accepts and discards every message) on a free loopback
+# port: sets SINK_PORT and SINK_PID. Stop it with `kill "$SINK_PID"`.
+start_sink() {
+  SINK_PORT=$(free_port)
+  local user_opt=()
+  # smtp-sink must drop root privileges when started as root.
+  [ "$(id -u)" = 0 ] && user_opt=(-u nobody)
+  smtp-sink "${user_opt[@]}" -h sink.test "127.0.0.1:$SINK_PORT" 1024 &
+  SINK_PID=$!
+  local i
+  for i in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "smtp-sink did not start on port $SINK_PORT" >&2
+  return 1
+}
+
+# A project (see make_project) that sends over SMTP to 127.0.0.1:PORT
+# without TLS or authentication.
+smtp_project() { # smtp_project DIR N PORT
+  make_project "$1" "$2"
+  set_key "$1/config.toml" delivery transport '"smtp"'
+  set_key "$1/config.toml" smtp host '"127.0.0.1"'
+  set_key "$1/config.toml" smtp port "$3"
+  set_key "$1/config.toml" smtp security '"none"'
+  del_key "$1/config.toml" smtp username
+}
+
+# Runs `newsletter send` in DIR at the given concurrency from a fresh state
+# (so every run sends to everybody), checks that it sent COUNT messages, and
+# prints the wall time in seconds.
+newsletter_send() { # newsletter_send DIR CONCURRENCY COUNT
+  rm -rf "$1/state"
+  set_key "$1/config.toml" delivery concurrency "$2"
+  local t0 t1
+  t0=$(now_s)
+  (cd "$1" && "$BIN" --now "$NOW" send >"$1/send.out" 2>"$1/send.err") ||
+    { echo "newsletter send failed:" >&2; cat "$1/send.out" "$1/send.err" >&2; return 1; }
+  t1=$(now_s)
+  grep -q "sent $3, failed 0, pending 0" "$1/send.out" ||
+    { echo "newsletter did not send $3 messages:" >&2; cat "$1/send.out" >&2; return 1; }
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}

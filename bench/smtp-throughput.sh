@@ -21,74 +21,33 @@ CONCURRENCY=${CONCURRENCY:-"1 4 16"}
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-20000}
 
-installed_postfix=0
-if ! command -v smtp-sink >/dev/null 2>&1 && [ ! -x /usr/sbin/smtp-sink ]; then
-  echo "installing Debian's postfix (for smtp-sink and smtp-source)" >&2
-  # Only the two test programs are used; the mail daemon is not wanted.
-  debconf-set-selections <<<"postfix postfix/main_mailer_type select No configuration" 2>/dev/null || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null; }
-  installed_postfix=1
-fi
-PATH=$PATH:/usr/sbin
-if [ "$installed_postfix" = 1 ] && postfix status >/dev/null 2>&1; then
-  postfix stop >/dev/null 2>&1 || true
-fi
-
+need_postfix_tools
 build_release
 machine
 TMP=$(mktemp -d)
 SINK_PID=
 cleanup() {
-  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+  if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-PORT=$(free_port)
-# smtp-sink must drop root privileges when started as root.
-user_opt=()
-[ "$(id -u)" = 0 ] && user_opt=(-u nobody)
-smtp-sink "${user_opt[@]}" -h sink.test "127.0.0.1:$PORT" 1024 &
-SINK_PID=$!
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
-
+start_sink
 P=$TMP/project
-make_project "$P" "$COUNT"
-set_key "$P/config.toml" delivery transport '"smtp"'
-set_key "$P/config.toml" smtp host '"127.0.0.1"'
-set_key "$P/config.toml" smtp port "$PORT"
-set_key "$P/config.toml" smtp security '"none"'
-del_key "$P/config.toml" smtp username
+smtp_project "$P" "$COUNT" "$SINK_PORT"
 
 # The real size of one message (what goes after DATA), for smtp-source -l.
 (cd "$P" && "$BIN" --now "$NOW" preview --format eml --to reader1@example.com >"$TMP/one.eml" 2>/dev/null)
 SIZE=$(wc -c <"$TMP/one.eml")
 HEAD=$(awk '/^\r?$/ { print NR; exit }' "$TMP/one.eml")
 echo "messages: $COUNT; one message is $SIZE bytes on the wire ($HEAD header lines); smtp-source -l $SIZE"
-echo "smtp-sink on 127.0.0.1:$PORT"
-
-newsletter_run() { # concurrency -> seconds
-  rm -rf "$P/state"
-  set_key "$P/config.toml" delivery concurrency "$1"
-  local t0 t1
-  t0=$(now_s)
-  (cd "$P" && "$BIN" --now "$NOW" send >"$TMP/out" 2>"$TMP/err") ||
-    { echo "newsletter send failed:" >&2; cat "$TMP/out" "$TMP/err" >&2; exit 1; }
-  t1=$(now_s)
-  grep -q "sent $COUNT, failed 0, pending 0" "$TMP/out" ||
-    { echo "newsletter did not send $COUNT:" >&2; cat "$TMP/out" >&2; exit 1; }
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
+echo "smtp-sink on 127.0.0.1:$SINK_PORT"
 
 source_run() { # concurrency -> seconds
   local t0 t1
   t0=$(now_s)
   smtp-source -d -s "$1" -m "$COUNT" -l "$SIZE" -f program@djangocon.us -t reader@example.com \
-    "127.0.0.1:$PORT" >"$TMP/src.out" 2>&1 ||
+    "127.0.0.1:$SINK_PORT" >"$TMP/src.out" 2>&1 ||
     { echo "smtp-source failed:" >&2; cat "$TMP/src.out" >&2; exit 1; }
   t1=$(now_s)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
@@ -99,7 +58,7 @@ summary=()
 for c in $CONCURRENCY; do
   : >"$TMP/n" && : >"$TMP/s"
   for r in $(seq 1 "$RUNS"); do
-    t=$(newsletter_run "$c")
+    t=$(newsletter_send "$P" "$c" "$COUNT")
     printf '%-11s %-4s %-13s %10s %12.0f\n' "$c" "$r" newsletter "$t" "$(div "$COUNT" "$t")"
     div "$COUNT" "$t" >>"$TMP/n" && echo >>"$TMP/n"
     t=$(source_run "$c")
