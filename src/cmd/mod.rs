@@ -3,7 +3,7 @@
 
 mod check;
 mod init;
-mod issue;
+pub(crate) mod issue;
 mod plan;
 mod preview;
 mod send;
