@@ -9,6 +9,7 @@
 //! after a kill at any instant at most one accepted-but-unrecorded message
 //! per connection is sent again.
 
+pub mod smtp;
 pub mod transport;
 
 use std::collections::HashSet;

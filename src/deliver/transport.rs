@@ -1,16 +1,11 @@
 //! Where messages go: an outbox folder of `.eml` files, or an SMTP server
-//! (lettre, a pool of `delivery.concurrency` connections).
+//! ([`super::smtp`]: up to `delivery.concurrency` connections kept open).
 
-use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use lettre::Message;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::{PoolConfig, SmtpTransport};
 
-use crate::config::{Config, Security, Transport as Kind};
+use crate::config::{Config, Transport as Kind};
 use crate::error::{Error, Result};
 
 /// The result of one attempt.
@@ -43,7 +38,7 @@ pub fn from_config(config: &Config, password: Option<String>) -> Result<Box<dyn 
         Kind::Outbox => Ok(Box::new(Outbox {
             dir: config.delivery.outbox_dir.clone(),
         })),
-        Kind::Smtp => Ok(Box::new(Smtp::new(config, password)?)),
+        Kind::Smtp => Ok(Box::new(super::smtp::Smtp::new(config, password)?)),
     }
 }
 
@@ -79,116 +74,5 @@ impl Transport for Outbox {
             Ok(()) => Attempt::Sent(format!("written to {}", path.display())),
             Err(e) => Attempt::Transient(e.to_string()),
         }
-    }
-}
-
-/// SMTP through lettre's pooled transport.
-pub struct Smtp {
-    inner: SmtpTransport,
-    target: String,
-}
-
-impl Smtp {
-    fn new(config: &Config, password: Option<String>) -> Result<Smtp> {
-        let s = &config.smtp;
-        let bad = |msg: String| Error::input(format!("{}: {msg}", config.path.display()));
-        let tls = || {
-            TlsParameters::new(s.host.clone()).map_err(|e| {
-                Error::input(format!("cannot set up TLS for {}", s.host)).with_source(e)
-            })
-        };
-        let mut b = SmtpTransport::builder_dangerous(s.host.clone());
-        b = match s.security {
-            Security::Tls => b.tls(Tls::Wrapper(tls()?)),
-            // Required: never silently downgraded to plain text.
-            Security::Starttls => b.tls(Tls::Required(tls()?)),
-            Security::None => {
-                if !is_loopback(&s.host) && !s.allow_insecure {
-                    return Err(bad(format!(
-                        "smtp.security = \"none\" sends passwords and mail in plain text to {}; use \"starttls\" or \"tls\", or set smtp.allow_insecure = true if you really mean it",
-                        s.host
-                    )));
-                }
-                b.tls(Tls::None)
-            }
-        };
-        b = b
-            .port(s.port)
-            .timeout(Some(Duration::from_secs(s.timeout_seconds)))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(u32::try_from(config.delivery.concurrency).unwrap_or(16)),
-            );
-        if let Some(user) = &s.username {
-            let pw = password.ok_or_else(|| {
-                bad(format!(
-                    "smtp.username is set but the environment variable {} (smtp.password_env) is not; export the SMTP password in it",
-                    s.password_env
-                ))
-            })?;
-            b = b.credentials(Credentials::new(user.clone(), pw));
-        }
-        Ok(Smtp {
-            inner: b.build(),
-            target: format!("smtp {}:{} ({:?})", s.host, s.port, s.security).to_lowercase(),
-        })
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-impl Transport for Smtp {
-    fn describe(&self) -> String {
-        self.target.clone()
-    }
-
-    fn check(&self) -> Result<()> {
-        match self.inner.test_connection() {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Error::failed(format!(
-                "{}: the server did not answer NOOP",
-                self.target
-            ))),
-            Err(e) => Err(Error::failed(format!(
-                "cannot connect to {}; nothing was sent",
-                self.target
-            ))
-            .with_source(e)),
-        }
-    }
-
-    fn send(&self, message: &Message, _id: &str) -> Attempt {
-        use lettre::Transport as _;
-        match self.inner.send(message) {
-            Ok(r) => Attempt::Sent(format!(
-                "{} {}",
-                r.code(),
-                r.message().collect::<Vec<_>>().join(" ")
-            )),
-            Err(e) => classify(&e),
-        }
-    }
-}
-
-/// 5yz is permanent except 552 (RFC 5321 4.5.3.1.10: "too many
-/// recipients" is to be treated as temporary); 4yz, dropped connections,
-/// timeouts and unknown outcomes are transient.
-fn classify(e: &lettre::transport::smtp::Error) -> Attempt {
-    let mut text = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        text.push_str(&format!(": {s}"));
-        src = s.source();
-    }
-    match e.status().map(|c| c.to_string()) {
-        Some(code) if code == "552" => Attempt::Transient(text),
-        Some(_) if e.is_permanent() => Attempt::Permanent(text),
-        _ => Attempt::Transient(text),
     }
 }
