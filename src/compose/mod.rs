@@ -194,10 +194,13 @@ impl Composer {
         {
             b = b.header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
         }
-        b.multipart(MultiPart::alternative_plain_html(text, html))
-            .map_err(|e| {
-                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-            })
+        b.multipart(MultiPart::alternative_plain_html(
+            encode::body(&text),
+            encode::body(&html),
+        ))
+        .map_err(|e| {
+            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+        })
     }
 }
 
@@ -211,5 +214,6 @@ pub fn clean(s: &str) -> String {
         .join(" ")
 }
 
+mod encode;
 #[cfg(test)]
 mod tests;
