@@ -25,22 +25,31 @@ const QP_LINE: usize = 76;
 /// `text` ready to be a MIME part: CRLF line ends, the cheapest safe
 /// encoding.
 pub fn body(text: &str) -> Body {
-    let ascii = text.is_ascii();
-    // A CR counts as a control character here, so text with CRLF line
-    // ends goes quoted-printable, which handles them (ours has LF only).
-    let controls = text.bytes().any(|b| !literal(b) && b != b'\n' && b < 0x80);
+    // Branch-free inner loops over chunks, which the compiler vectorizes
+    // (this runs over every part of every message). A CR counts as a
+    // control character, so text with CRLF line ends goes quoted-printable,
+    // which handles them (ours has LF only).
+    let bytes = text.as_bytes();
+    let controls = bytes.chunks(64).any(|c| {
+        c.iter().fold(false, |acc, &b| {
+            acc | (b < b' ' && b != b'\t' && b != b'\n') | (b == 0x7f)
+        })
+    });
+    let non_ascii: usize = if text.is_ascii() {
+        0
+    } else {
+        bytes
+            .chunks(255)
+            .map(|c| usize::from(c.iter().fold(0u8, |acc, &b| acc + (b >> 7))))
+            .sum()
+    };
     let longest = text.split('\n').map(str::len).max().unwrap_or(0);
-    if ascii && !controls && longest <= SEVEN_BIT_LINE {
+    if non_ascii == 0 && !controls && longest <= SEVEN_BIT_LINE {
         return Body::dangerous_pre_encoded(
             crlf(text).into_bytes(),
             ContentTransferEncoding::SevenBit,
         );
     }
-    let non_ascii = if ascii {
-        0
-    } else {
-        text.bytes().filter(|&b| b >= 0x80).count()
-    };
     if non_ascii > text.len() / 3 {
         // Rare (mostly non-Latin text): lettre's base64 encoder.
         return Body::new_with_encoding(crlf(text), ContentTransferEncoding::Base64)
@@ -104,10 +113,7 @@ fn quoted_printable(text: &str) -> Vec<u8> {
             // A run of bytes written as they are, copied in pieces that fit:
             // a line's last byte may reach column 76, others leave room for
             // the `=` of a soft break.
-            let mut j = i;
-            while j < plain_end && QP_PLAIN[usize::from(bytes[j])] {
-                j += 1;
-            }
+            let j = plain_run(bytes, i, plain_end);
             while i < j {
                 let rest = j - i;
                 let take = if j == n && rest <= QP_LINE - col {
@@ -141,6 +147,32 @@ fn quoted_printable(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The end of the run of [`QP_PLAIN`] bytes from `i` (at most `end`): eight
+/// bytes at a time while none of them can be special (SWAR bit tricks:
+/// no byte below space, `=`, DEL or above 127), then byte by byte.
+fn plain_run(bytes: &[u8], mut i: usize, end: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while i + 8 <= end {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        let special = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
+            | has_zero(x ^ (ONES * u64::from(b'=')))
+            | has_zero(x ^ (ONES * 0x7f))
+            | (x & HIGH);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < end && QP_PLAIN[usize::from(bytes[i])] {
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
