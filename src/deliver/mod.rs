@@ -2,9 +2,9 @@
 //!
 //! `delivery.concurrency` worker threads each take the next recipient,
 //! compose its message, and try the transport up to `max_attempts` times
-//! (exponential backoff with jitter for transient failures). Each outcome
-//! goes to the recording thread, which commits batches of outcomes in one
-//! SQLite transaction and only then lets the worker take its next message.
+//! (exponential backoff with jitter for transient failures). Each worker
+//! then commits its outcome (with whatever other outcomes are waiting, in
+//! one SQLite transaction: a group commit) before it takes its next message.
 //! So a delivery is recorded as sent only after the server accepted it, and
 //! after a kill at any instant at most one accepted-but-unrecorded message
 //! per connection is sent again.
@@ -14,7 +14,7 @@ pub mod transport;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -114,46 +114,146 @@ pub fn run<I>(
 where
     I: Iterator<Item = Row> + Send,
 {
-    let (tx, rx) = mpsc::channel::<(Outcome, mpsc::SyncSender<()>)>();
+    let journal = Journal::new(state);
     let limiter = RateLimiter::new(plan.rate_per_second);
-    let mut summary = Summary::default();
-    let mut record_error = None;
+    let workers = plan.concurrency.max(1);
     std::thread::scope(|scope| {
-        for worker in 0..plan.concurrency.max(1) {
-            let tx = tx.clone();
-            let limiter = &limiter;
-            scope.spawn(move || work(worker, plan, transport, recipients, stop, limiter, &tx));
+        for worker in 0..workers {
+            let (journal, limiter) = (&journal, &limiter);
+            scope.spawn(move || {
+                work(worker, plan, transport, recipients, stop, limiter, journal);
+                journal.worker_done();
+            });
         }
-        drop(tx);
-        // The recording loop: commit what has arrived, then release workers.
-        while let Ok(first) = rx.recv() {
-            let mut batch = vec![first];
-            batch.extend(rx.try_iter().take(255));
-            let outcomes: Vec<Outcome> = batch.iter().map(|(o, _)| o.clone()).collect();
-            if let Err(e) = state.record(&outcomes) {
-                // Stop everyone; what was not recorded is sent again next run.
-                stop.store(true, Ordering::SeqCst);
-                record_error.get_or_insert(e);
-                continue;
-            }
-            for o in &outcomes {
-                match o.status {
-                    Status::Sent => summary.sent += 1,
-                    Status::Failed => summary.failed += 1,
-                    Status::Pending => summary.pending += 1,
-                }
-            }
-            for (_, ack) in batch {
-                let _ = ack.send(());
-            }
+        // This thread only reports progress while the workers run.
+        let mut seen = 0;
+        while let Some(summary) = journal.wait_for_change(seen, workers) {
+            seen = summary.sent + summary.failed + summary.pending;
             progress(&summary);
         }
     });
-    if let Some(e) = record_error {
+    let j = journal.into_inner();
+    if let Some(e) = j.error {
         return Err(e);
     }
+    let mut summary = j.summary;
     summary.interrupted = stop.load(Ordering::SeqCst);
     Ok(summary)
+}
+
+/// Group commit of outcomes, done by the workers themselves: a worker adds
+/// its outcome and either commits everything waiting (the leader) or waits
+/// while another worker's commit runs, then commits what arrived meanwhile.
+/// `record` returns only once the worker's own outcome is committed, so its
+/// connection takes the next message only after that. No thread hand-off
+/// when only one outcome is waiting; many in one transaction under load.
+struct Journal<'a> {
+    state: Mutex<&'a mut State>,
+    queue: Mutex<Queue>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Outcome>,
+    /// Sequence numbers: outcomes numbered below `committed` are durable.
+    next: u64,
+    committed: u64,
+    committing: bool,
+    /// Workers that have stopped.
+    finished: usize,
+    summary: Summary,
+    error: Option<crate::error::Error>,
+}
+
+impl<'a> Journal<'a> {
+    fn new(state: &'a mut State) -> Self {
+        Journal {
+            state: Mutex::new(state),
+            queue: Mutex::new(Queue::default()),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Records `outcome`; Ok once it is committed. An error (this commit's
+    /// or an earlier one's) means it is not, and nothing more will be.
+    fn record(&self, outcome: Outcome) -> std::result::Result<(), ()> {
+        let mut q = self.queue.lock().map_err(drop)?;
+        if q.error.is_some() {
+            return Err(());
+        }
+        let mine = q.next;
+        q.next += 1;
+        q.waiting.push(outcome);
+        loop {
+            if q.committed > mine {
+                return Ok(());
+            }
+            if q.error.is_some() {
+                return Err(());
+            }
+            if q.committing {
+                q = self.changed.wait(q).map_err(drop)?;
+                continue;
+            }
+            // Lead: commit everything waiting, without holding the queue.
+            q.committing = true;
+            let batch = std::mem::take(&mut q.waiting);
+            let upto = q.next;
+            drop(q);
+            let done = match self.state.lock() {
+                Ok(mut state) => state.record(&batch),
+                Err(_) => Err(crate::error::Error::failed("the state was poisoned")),
+            };
+            q = self.queue.lock().map_err(drop)?;
+            q.committing = false;
+            match done {
+                Ok(()) => {
+                    q.committed = upto;
+                    for o in &batch {
+                        match o.status {
+                            Status::Sent => q.summary.sent += 1,
+                            Status::Failed => q.summary.failed += 1,
+                            Status::Pending => q.summary.pending += 1,
+                        }
+                    }
+                }
+                // What was not recorded is sent again next run.
+                Err(e) => {
+                    q.error.get_or_insert(e);
+                }
+            }
+            self.changed.notify_all();
+        }
+    }
+
+    /// A worker has stopped.
+    fn worker_done(&self) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.finished += 1;
+        }
+        self.changed.notify_all();
+    }
+
+    /// The counts once more than `seen` outcomes are committed (or a few
+    /// times a second); None once all `workers` have stopped.
+    fn wait_for_change(&self, seen: u64, workers: usize) -> Option<Summary> {
+        let q = self.queue.lock().ok()?;
+        let done = |q: &Queue| q.summary.sent + q.summary.failed + q.summary.pending;
+        let (q, _) = self
+            .changed
+            .wait_timeout_while(q, Duration::from_millis(250), |q| {
+                done(q) <= seen && q.finished < workers
+            })
+            .ok()?;
+        (q.finished < workers).then(|| q.summary.clone())
+    }
+
+    fn into_inner(self) -> Queue {
+        self.queue
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 fn work<I: Iterator<Item = Row>>(
@@ -163,9 +263,8 @@ fn work<I: Iterator<Item = Row>>(
     recipients: &Mutex<Recipients<I>>,
     stop: &AtomicBool,
     limiter: &RateLimiter,
-    tx: &mpsc::Sender<(Outcome, mpsc::SyncSender<()>)>,
+    journal: &Journal,
 ) {
-    let (ack_tx, ack_rx) = mpsc::sync_channel(1);
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -177,7 +276,9 @@ fn work<I: Iterator<Item = Row>>(
         };
         let Some(sub) = next else { return };
         let outcome = deliver_one(plan, transport, &sub, stop, limiter, &mut rng);
-        if tx.send((outcome, ack_tx.clone())).is_err() || ack_rx.recv().is_err() {
+        if journal.record(outcome).is_err() {
+            // Stop everyone; what was not recorded is sent again next run.
+            stop.store(true, Ordering::SeqCst);
             return;
         }
     }

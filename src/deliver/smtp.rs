@@ -1,5 +1,5 @@
 //! The SMTP transport: lettre's client connections, kept open and reused
-//! (one per worker at a time, so at most `delivery.concurrency`), with each
+//! (one per worker thread, so at most `delivery.concurrency`), with each
 //! message sent in as few writes and round trips as the server allows.
 //!
 //! Why not lettre's pooled `SmtpTransport`: it sends a NOOP on every
@@ -18,9 +18,11 @@
 //! DATA; 5yz (except 552) permanent; 4yz, 552, dropped connections,
 //! timeouts and unknown outcomes transient.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use lettre::Message;
@@ -46,8 +48,18 @@ pub struct Smtp {
     tls: Option<TlsParameters>,
     credentials: Option<Credentials>,
     hello: ClientId,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Idle>,
     target: String,
+}
+
+/// Open connections between messages. Each worker thread keeps its own,
+/// so a connection takes its next message only from the worker that has
+/// recorded the previous one (the durability promise is per connection).
+#[derive(Default)]
+struct Idle {
+    owned: HashMap<ThreadId, Connection>,
+    /// Opened by `check`, for the first worker that needs one.
+    unowned: Option<Connection>,
 }
 
 /// One open, authenticated connection.
@@ -116,7 +128,7 @@ impl Smtp {
             tls,
             credentials,
             hello: ClientId::default(),
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Idle::default()),
             target: format!("smtp {}:{} ({:?})", s.host, s.port, s.security).to_lowercase(),
         })
     }
@@ -150,13 +162,17 @@ impl Smtp {
         Ok(Connection { inner, pipelining })
     }
 
+    /// This thread's connection, else the one `check` opened, if any.
     fn take(&self) -> Option<Connection> {
-        self.idle.lock().ok().and_then(|mut v| v.pop())
+        let mut idle = self.idle.lock().ok()?;
+        let me = std::thread::current().id();
+        idle.owned.remove(&me).or_else(|| idle.unowned.take())
     }
 
+    /// Keeps `c` for this thread's next message.
     fn put(&self, c: Connection) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.push(c);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.owned.insert(std::thread::current().id(), c);
         }
     }
 }
@@ -174,7 +190,9 @@ impl Transport for Smtp {
             ))
             .with_source(e)
         })?;
-        self.put(c);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.unowned = Some(c);
+        }
         Ok(())
     }
 
@@ -210,8 +228,13 @@ impl Transport for Smtp {
 
 impl Drop for Smtp {
     fn drop(&mut self) {
-        if let Ok(v) = self.idle.get_mut() {
-            for mut c in v.drain(..) {
+        if let Ok(idle) = self.idle.get_mut() {
+            for mut c in idle
+                .owned
+                .drain()
+                .map(|(_, c)| c)
+                .chain(idle.unowned.take())
+            {
                 let _ = c.inner.quit();
             }
         }

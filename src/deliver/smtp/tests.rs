@@ -46,7 +46,9 @@ fn session(mut s: TcpStream, script: Script, log: &Mutex<Log>) {
         g.reads.push(Vec::new());
         g.reads.len() - 1
     };
-    s.write_all(b"220 test ESMTP\r\n").unwrap();
+    if s.write_all(b"220 test ESMTP\r\n").is_err() {
+        return;
+    }
     let (mut pending, mut data, mut in_data) = (String::new(), None, false);
     let (mut accepted, mut recipients) = (0, 0);
     let mut buf = vec![0u8; 1 << 16];
@@ -70,10 +72,12 @@ fn session(mut s: TcpStream, script: Script, log: &Mutex<Log>) {
                         .push(data.take().unwrap_or_default());
                     accepted += 1;
                     if script.messages_per_connection == Some(accepted) {
-                        s.write_all(b"250 ok\r\n").unwrap();
+                        let _ = s.write_all(b"250 ok\r\n");
                         return;
                     }
-                    s.write_all(b"250 2.0.0 queued\r\n").unwrap();
+                    if s.write_all(b"250 2.0.0 queued\r\n").is_err() {
+                        return;
+                    }
                 } else {
                     let d: &mut String = data.get_or_insert_with(String::new);
                     d.push_str(line.strip_prefix('.').unwrap_or(line));
@@ -109,7 +113,9 @@ fn session(mut s: TcpStream, script: Script, log: &Mutex<Log>) {
             } else {
                 b"250 ok\r\n"
             };
-            s.write_all(reply).unwrap();
+            if s.write_all(reply).is_err() {
+                return; // the client went away
+            }
         }
     }
 }
@@ -229,4 +235,33 @@ fn dot_stuffing_doubles_leading_dots_and_terminates() {
     );
     assert_eq!(dot_stuffed(".\n"), "..\r\n.\r\n");
     assert_eq!(dot_stuffed("x\r\n"), "x\r\n.\r\n");
+}
+
+#[test]
+fn each_worker_thread_keeps_its_own_connection() {
+    let (port, log) = server(Script {
+        pipelining: true,
+        ..Script::default()
+    });
+    let t = &smtp(port);
+    std::thread::scope(|s| {
+        for who in ["a", "b"] {
+            // One after the other: b must not take a's idle connection.
+            s.spawn(move || {
+                for i in 0..2 {
+                    assert!(sent(
+                        &t.send(&message(&format!("{who}{i}@example.com"), "hi\n"), "")
+                    ));
+                }
+            })
+            .join()
+            .unwrap();
+        }
+    });
+    let log = log.lock().unwrap();
+    assert_eq!(log.reads.len(), 2, "one connection per thread");
+    for reads in &log.reads {
+        let text = reads.concat();
+        assert!(text.contains("<a0@") != text.contains("<b0@"), "{text}");
+    }
 }
