@@ -126,9 +126,7 @@ where
             });
         }
         // This thread only reports progress while the workers run.
-        let mut seen = 0;
-        while let Some(summary) = journal.wait_for_change(seen, workers) {
-            seen = summary.sent + summary.failed + summary.pending;
+        while let Some(summary) = journal.wait_for_change(workers) {
             progress(&summary);
         }
     });
@@ -150,7 +148,10 @@ where
 struct Journal<'a> {
     state: Mutex<&'a mut State>,
     queue: Mutex<Queue>,
+    /// A commit ended (its outcomes are durable, or it failed).
     changed: Condvar,
+    /// A worker stopped.
+    finished: Condvar,
 }
 
 #[derive(Default)]
@@ -172,6 +173,7 @@ impl<'a> Journal<'a> {
             state: Mutex::new(state),
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
+            finished: Condvar::new(),
         }
     }
 
@@ -232,19 +234,17 @@ impl<'a> Journal<'a> {
         if let Ok(mut q) = self.queue.lock() {
             q.finished += 1;
         }
-        self.changed.notify_all();
+        self.finished.notify_all();
     }
 
-    /// The counts once more than `seen` outcomes are committed (or a few
-    /// times a second); None once all `workers` have stopped.
-    fn wait_for_change(&self, seen: u64, workers: usize) -> Option<Summary> {
+    /// The counts after a quarter of a second, or None once all `workers`
+    /// have stopped. (Waiting for every commit would wake this thread as
+    /// often as the workers.)
+    fn wait_for_change(&self, workers: usize) -> Option<Summary> {
         let q = self.queue.lock().ok()?;
-        let done = |q: &Queue| q.summary.sent + q.summary.failed + q.summary.pending;
         let (q, _) = self
-            .changed
-            .wait_timeout_while(q, Duration::from_millis(250), |q| {
-                done(q) <= seen && q.finished < workers
-            })
+            .finished
+            .wait_timeout_while(q, Duration::from_millis(250), |q| q.finished < workers)
             .ok()?;
         (q.finished < workers).then(|| q.summary.clone())
     }
