@@ -9,12 +9,13 @@
 //! after a kill at any instant at most one accepted-but-unrecorded message
 //! per connection is sent again.
 
+mod journal;
 pub mod smtp;
 pub mod transport;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -23,6 +24,7 @@ use lettre::Message;
 use crate::error::Result;
 use crate::state::{Outcome, State, Status};
 use crate::subscribers::{InvalidRow, Row, Subscriber};
+use journal::Journal;
 pub use transport::{Attempt, Transport};
 
 /// Composes the message of one recipient (render + build).
@@ -117,11 +119,49 @@ where
     let journal = Journal::new(state);
     let limiter = RateLimiter::new(plan.rate_per_second);
     let workers = plan.concurrency.max(1);
+    // With fewer workers than cores, messages are composed ahead on other
+    // threads, so rendering overlaps the network waits. With more, the
+    // workers compose their own: the cores are busy anyway, and handing
+    // messages between threads would cost more than it hides.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let (tx, rx) = mpsc::sync_channel::<Composed>(workers * 2);
+    let ahead = workers <= cores;
+    let rx = Mutex::new(rx);
+    let from_queue = || rx.lock().ok().and_then(|r| r.recv().ok());
+    let compose_here = || {
+        let sub = recipients.lock().ok()?.next()?;
+        let composed = (plan.compose)(&sub);
+        Some((sub, composed))
+    };
     std::thread::scope(|scope| {
+        if ahead {
+            for _ in 0..cores.min(workers) {
+                let tx = tx.clone();
+                scope.spawn(move || compose_ahead(plan, recipients, stop, &tx));
+            }
+        }
+        drop(tx);
         for worker in 0..workers {
             let (journal, limiter) = (&journal, &limiter);
+            let (from_queue, compose_here) = (&from_queue, &compose_here);
             scope.spawn(move || {
-                work(worker, plan, transport, recipients, stop, limiter, journal);
+                if ahead {
+                    work(worker, plan, transport, from_queue, stop, limiter, journal);
+                    // Stopped: let the composers finish the message each is
+                    // handing over (not sent, so not recorded: the next
+                    // run sends them).
+                    while from_queue().is_some() {}
+                } else {
+                    work(
+                        worker,
+                        plan,
+                        transport,
+                        compose_here,
+                        stop,
+                        limiter,
+                        journal,
+                    );
+                }
                 journal.worker_done();
             });
         }
@@ -139,147 +179,46 @@ where
     Ok(summary)
 }
 
-/// Group commit of outcomes, done by the workers themselves: a worker adds
-/// its outcome and either commits everything waiting (the leader) or waits
-/// while another worker's commit runs, then commits what arrived meanwhile.
-/// `record` returns only once the worker's own outcome is committed, so its
-/// connection takes the next message only after that. No thread hand-off
-/// when only one outcome is waiting; many in one transaction under load.
-struct Journal<'a> {
-    state: Mutex<&'a mut State>,
-    queue: Mutex<Queue>,
-    /// A commit ended (its outcomes are durable, or it failed).
-    changed: Condvar,
-    /// A worker stopped.
-    finished: Condvar,
-}
+/// A recipient and their composed message (and Message-ID).
+type Composed = (Subscriber, Result<(Message, String)>);
 
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Outcome>,
-    /// Sequence numbers: outcomes numbered below `committed` are durable.
-    next: u64,
-    committed: u64,
-    committing: bool,
-    /// Workers that have stopped.
-    finished: usize,
-    summary: Summary,
-    error: Option<crate::error::Error>,
-}
-
-impl<'a> Journal<'a> {
-    fn new(state: &'a mut State) -> Self {
-        Journal {
-            state: Mutex::new(state),
-            queue: Mutex::new(Queue::default()),
-            changed: Condvar::new(),
-            finished: Condvar::new(),
-        }
-    }
-
-    /// Records `outcome`; Ok once it is committed. An error (this commit's
-    /// or an earlier one's) means it is not, and nothing more will be.
-    fn record(&self, outcome: Outcome) -> std::result::Result<(), ()> {
-        let mut q = self.queue.lock().map_err(drop)?;
-        if q.error.is_some() {
-            return Err(());
-        }
-        let mine = q.next;
-        q.next += 1;
-        q.waiting.push(outcome);
-        loop {
-            if q.committed > mine {
-                return Ok(());
-            }
-            if q.error.is_some() {
-                return Err(());
-            }
-            if q.committing {
-                q = self.changed.wait(q).map_err(drop)?;
-                continue;
-            }
-            // Lead: commit everything waiting, without holding the queue.
-            q.committing = true;
-            let batch = std::mem::take(&mut q.waiting);
-            let upto = q.next;
-            drop(q);
-            let done = match self.state.lock() {
-                Ok(mut state) => state.record(&batch),
-                Err(_) => Err(crate::error::Error::failed("the state was poisoned")),
-            };
-            q = self.queue.lock().map_err(drop)?;
-            q.committing = false;
-            match done {
-                Ok(()) => {
-                    q.committed = upto;
-                    for o in &batch {
-                        match o.status {
-                            Status::Sent => q.summary.sent += 1,
-                            Status::Failed => q.summary.failed += 1,
-                            Status::Pending => q.summary.pending += 1,
-                        }
-                    }
-                }
-                // What was not recorded is sent again next run.
-                Err(e) => {
-                    q.error.get_or_insert(e);
-                }
-            }
-            self.changed.notify_all();
-        }
-    }
-
-    /// A worker has stopped.
-    fn worker_done(&self) {
-        if let Ok(mut q) = self.queue.lock() {
-            q.finished += 1;
-        }
-        self.finished.notify_all();
-    }
-
-    /// The counts after a quarter of a second, or None once all `workers`
-    /// have stopped. (Waiting for every commit would wake this thread as
-    /// often as the workers.)
-    fn wait_for_change(&self, workers: usize) -> Option<Summary> {
-        let q = self.queue.lock().ok()?;
-        let (q, _) = self
-            .finished
-            .wait_timeout_while(q, Duration::from_millis(250), |q| q.finished < workers)
-            .ok()?;
-        (q.finished < workers).then(|| q.summary.clone())
-    }
-
-    fn into_inner(self) -> Queue {
-        self.queue
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-fn work<I: Iterator<Item = Row>>(
-    worker: usize,
+fn compose_ahead<I: Iterator<Item = Row>>(
     plan: &Plan,
-    transport: &dyn Transport,
     recipients: &Mutex<Recipients<I>>,
     stop: &AtomicBool,
-    limiter: &RateLimiter,
-    journal: &Journal,
+    tx: &mpsc::SyncSender<Composed>,
 ) {
-    let mut rng = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
+    while !stop.load(Ordering::SeqCst) {
         let next = match recipients.lock() {
             Ok(mut r) => r.next(),
             Err(_) => return,
         };
         let Some(sub) = next else { return };
-        let outcome = deliver_one(plan, transport, &sub, stop, limiter, &mut rng);
+        let composed = (plan.compose)(&sub);
+        if tx.send((sub, composed)).is_err() {
+            return;
+        }
+    }
+}
+
+fn work(
+    worker: usize,
+    plan: &Plan,
+    transport: &dyn Transport,
+    next: &dyn Fn() -> Option<Composed>,
+    stop: &AtomicBool,
+    limiter: &RateLimiter,
+    journal: &Journal,
+) {
+    let mut rng = 0x9E37_79B9_7F4A_7C15_u64 ^ (worker as u64 + 1);
+    while !stop.load(Ordering::SeqCst) {
+        let Some((sub, composed)) = next() else {
+            return;
+        };
+        let outcome = deliver_one(plan, transport, &sub, composed, stop, limiter, &mut rng);
         if journal.record(outcome).is_err() {
             // Stop everyone; what was not recorded is sent again next run.
             stop.store(true, Ordering::SeqCst);
-            return;
         }
     }
 }
@@ -288,6 +227,7 @@ fn deliver_one(
     plan: &Plan,
     transport: &dyn Transport,
     sub: &Subscriber,
+    composed: Result<(Message, String)>,
     stop: &AtomicBool,
     limiter: &RateLimiter,
     rng: &mut u64,
@@ -301,7 +241,7 @@ fn deliver_one(
         message_id: String::new(),
         at: plan.now,
     };
-    let (message, id) = match (plan.compose)(sub) {
+    let (message, id) = match composed {
         Ok(m) => m,
         Err(e) => {
             outcome.reply = Some(format!("not sent: {e}"));
