@@ -152,10 +152,14 @@ impl Smtp {
         }
         // lettre keeps only the extensions it uses; ask again to see
         // PIPELINING (EHLO again is harmless before AUTH).
-        let ehlo = inner.command(Ehlo::new(self.hello.clone()))?;
-        let pipelining = ehlo
-            .message()
-            .any(|l| l.split_whitespace().next() == Some("PIPELINING"));
+        let pipelining = match inner.command(Ehlo::new(self.hello.clone())) {
+            Ok(ehlo) => ehlo
+                .message()
+                .any(|l| l.split_whitespace().next() == Some("PIPELINING")),
+            // Refused the second time: go on without pipelining.
+            Err(e) if e.status().is_some() => false,
+            Err(e) => return Err(e),
+        };
         if let Some(c) = &self.credentials {
             inner.auth(DEFAULT_MECHANISMS, c)?;
         }
