@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
+use super::session::dot_stuffed;
 use super::*;
 
 #[derive(Clone, Copy, Default)]
