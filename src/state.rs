@@ -82,6 +82,12 @@ pub const MIGRATIONS: &[&str] = &[
          key           TEXT PRIMARY KEY,        -- normalized address
          suppressed_at TEXT NOT NULL            -- RFC 3339
      ) STRICT, WITHOUT ROWID;",
+    // 2: index only what is not sent. Keyed by (issue, status, key), the
+    // full index took a random page write on every commit of a send
+    // (a sixth of its time); the lists of failures still use this one.
+    "DROP INDEX deliveries_by_status;
+     CREATE INDEX deliveries_not_sent ON deliveries (issue, status)
+         WHERE status IN ('failed', 'pending');",
 ];
 
 /// The schema version this binary writes and understands.
@@ -532,7 +538,8 @@ impl State {
     pub fn failures(&self, issue: u32) -> Result<Vec<DeliveryRow>> {
         self.conn
             .prepare_cached(
-                "SELECT email, status, attempts, last_reply, updated_at FROM deliveries
+                "SELECT email, status, attempts, last_reply, updated_at
+                 FROM deliveries INDEXED BY deliveries_not_sent
                  WHERE issue = ?1 AND status IN ('failed', 'pending')
                  ORDER BY status = 'pending', email, key",
             )
@@ -969,7 +976,7 @@ mod tests {
         assert!(path.is_file());
         assert_eq!(state.path(), path);
         assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-        assert_eq!(SCHEMA_VERSION, 1);
+        assert_eq!(SCHEMA_VERSION, 2);
         assert_eq!(
             pragma_i64(&state.conn, "application_id"),
             i64::from(APPLICATION_ID)
@@ -1006,6 +1013,30 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_gets_the_index_of_what_is_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db(&dir);
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let state = State::open(&path).unwrap();
+        assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
+        let indexes: Vec<String> = state
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes, ["deliveries_not_sent"]);
+        // `failures` names the index (INDEXED BY fails if it cannot be used).
+        assert!(state.failures(1).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_database_from_a_newer_binary_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = db(&dir);
@@ -1017,7 +1048,7 @@ mod tests {
         let err = State::open(&path).unwrap_err();
         assert_names_file(&err, &path);
         assert!(
-            err.message().contains("schema version is 2"),
+            err.message().contains("schema version is 3"),
             "{}",
             err.message()
         );

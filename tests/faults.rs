@@ -1,4 +1,4 @@
-//! The fault matrix: one send to 30 recipients, each meeting one server
+//! The fault matrix: one send to 31 recipients, each meeting one server
 //! fault (once or on every attempt), then a second send; afterwards every
 //! recipient is exactly one of delivered, failed with the server's reply,
 //! or pending with a transient reply, and the server's own log agrees.
@@ -93,6 +93,15 @@ fn matrix() -> Vec<(&'static str, Option<Fault>, Expect)> {
                 rcpts: 1,
             },
         ),
+        // 552 after the message is "too big": permanent, unlike 552 to RCPT.
+        (
+            "p552-data",
+            always(Act::DataReply("552 5.3.4 message too big")),
+            Failed {
+                reply: "552 5.3.4 message too big",
+                rcpts: 1,
+            },
+        ),
         (
             "t451-data-once",
             once(Act::DataReply("451 4.3.0 queue full")),
@@ -164,7 +173,7 @@ fn header(data: &str, name: &str) -> Vec<String> {
 #[test]
 fn every_recipient_ends_delivered_failed_or_pending_under_server_faults() {
     let matrix = matrix();
-    assert_eq!(matrix.len(), 30);
+    assert_eq!(matrix.len(), 31);
     let server = Server::start(ServerConfig {
         faults: matrix
             .iter()
@@ -186,7 +195,7 @@ fn every_recipient_ends_delivered_failed_or_pending_under_server_faults() {
     let sent = count(|e| matches!(e, Sent { .. }));
     let failed = count(|e| matches!(e, Failed { .. }));
     let pending = count(|e| matches!(e, Pending { .. }));
-    assert_eq!((sent, failed, pending), (18, 4, 8));
+    assert_eq!((sent, failed, pending), (18, 5, 8));
 
     // First run: every outcome is reached; the exit code says not all sent.
     let o = project::send(dir.path());

@@ -4,7 +4,7 @@
 mod check;
 mod feed;
 mod init;
-mod issue;
+pub(crate) mod issue;
 mod plan;
 mod preview;
 mod send;

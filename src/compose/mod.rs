@@ -16,6 +16,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use lettre::Message;
+use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sha2::{Digest, Sha256};
@@ -161,7 +162,13 @@ impl Composer {
         let address: lettre::Address = to.email.parse().map_err(|e| {
             Error::input(format!("`{}` is not a valid address", to.email)).with_source(e)
         })?;
+        // The envelope given, not parsed back from the headers by lettre.
+        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
+            .map_err(|e| {
+                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+            })?;
         let mut b = Message::builder()
+            .envelope(envelope)
             .from(self.from.clone())
             .to(Mailbox::new(
                 to.name.map(clean).filter(|n| !n.is_empty()),
@@ -194,10 +201,13 @@ impl Composer {
         {
             b = b.header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
         }
-        b.multipart(MultiPart::alternative_plain_html(text, html))
-            .map_err(|e| {
-                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-            })
+        b.multipart(MultiPart::alternative_plain_html(
+            encode::body(&text),
+            encode::body(&html),
+        ))
+        .map_err(|e| {
+            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+        })
     }
 }
 
@@ -243,5 +253,6 @@ fn subject_header(subject: &str) -> HeaderValue {
     HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
+mod encode;
 #[cfg(test)]
 mod tests;
