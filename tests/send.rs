@@ -421,3 +421,44 @@ fn dry_run_warns_about_missing_secrets_and_rejects_what_a_real_send_would() {
     );
     assert_eq!(tree(dir.path()), before);
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `send`
+/// shows a progress bar with the count out of the total and an ETA.
+#[test]
+fn a_terminal_gets_a_progress_bar_with_total_and_eta() {
+    let Ok(script) = which("script") else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    let dir = project();
+    let cmd = format!("{} send --now 2024-03-20", env!("CARGO_BIN_EXE_newsletter"));
+    let o = Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("NEWSLETTER_NOW")
+        .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "test-secret")
+        .output()
+        .unwrap();
+    let all = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("/10 messages"), "{all}");
+    assert!(all.contains("ETA"), "{all}");
+    // Off a terminal (cron) there is no bar, only the summary.
+    let other = project();
+    let plain = run(other.path(), &["send", "--now", "2024-03-20"]);
+    assert!(text(&plain.stdout).contains("sent 10"));
+    assert!(
+        !text(&plain.stderr).contains("ETA"),
+        "{}",
+        text(&plain.stderr)
+    );
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
+}

@@ -156,7 +156,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         &stop,
         |s| progress.tick(s),
     );
-    progress.finish();
+    progress.finish(run.as_ref().ok());
     let mut summary = run?;
     let skipped = recipients
         .into_inner()
@@ -425,9 +425,14 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    /// Draws the bar's final state and leaves it on the screen (a short
+    /// run may end before the first redraw).
+    fn finish(&mut self, last: Option<&deliver::Summary>) {
+        if let Some(s) = last {
+            self.tick(s);
+        }
         if let Some(b) = &self.bar {
-            b.finish_and_clear();
+            b.finish();
         }
     }
 }

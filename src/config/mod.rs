@@ -374,3 +374,13 @@ pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `host` is this machine: `localhost` or a loopback address
+/// (plain-text SMTP is allowed there without `smtp.allow_insecure`).
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}

@@ -143,7 +143,7 @@ struct RawSmtp {
     host: Spanned<String>,
     port: Option<u16>,
     #[serde(default = "default_security")]
-    security: Security,
+    security: Spanned<Security>,
     username: Option<String>,
     #[serde(default = "default_password_env")]
     password_env: String,
@@ -215,8 +215,8 @@ fn default_retry_delay() -> u64 {
 fn default_host() -> Spanned<String> {
     Spanned::new(0..0, "localhost".into())
 }
-fn default_security() -> Security {
-    Security::Starttls
+fn default_security() -> Spanned<Security> {
+    Spanned::new(0..0, Security::Starttls)
 }
 fn default_password_env() -> String {
     "NEWSLETTER_SMTP_PASSWORD".into()
@@ -278,7 +278,7 @@ impl Validator<'_> {
         let schedule = self.schedule(raw.schedule, &cfp)?;
         let newsletter = self.newsletter(raw.newsletter)?;
         let delivery = self.delivery(raw.delivery)?;
-        let smtp = self.smtp(raw.smtp)?;
+        let smtp = self.smtp(raw.smtp, delivery.transport)?;
         let unsubscribe = self.unsubscribe(raw.unsubscribe)?;
         if let Some(max) = &raw.feed.max_items
             && *max.get_ref() == 0
@@ -559,7 +559,22 @@ impl Validator<'_> {
         })
     }
 
-    fn smtp(&self, s: RawSmtp) -> Result<Smtp, Diagnostic> {
+    fn smtp(&self, s: RawSmtp, transport: Transport) -> Result<Smtp, Diagnostic> {
+        let security = *s.security.get_ref();
+        if transport == Transport::Smtp
+            && security == Security::None
+            && !s.allow_insecure
+            && !super::is_loopback(s.host.get_ref())
+        {
+            return Err(self.err(
+                s.security.span(),
+                format!(
+                    "smtp.security = \"none\" sends passwords and mail in plain text to {}",
+                    s.host.get_ref()
+                ),
+                "use \"starttls\" or \"tls\", or set smtp.allow_insecure = true if you really mean it (\"none\" is fine for a server on this machine)",
+            ));
+        }
         if s.host.get_ref().trim().is_empty() {
             return Err(self.err(
                 s.host.span(),
@@ -574,7 +589,7 @@ impl Validator<'_> {
                 "use a number of seconds such as 60",
             ));
         }
-        let port = s.port.unwrap_or(match s.security {
+        let port = s.port.unwrap_or(match security {
             Security::Tls => 465,
             Security::Starttls => 587,
             Security::None => 25,
@@ -582,7 +597,7 @@ impl Validator<'_> {
         Ok(Smtp {
             host: s.host.into_inner(),
             port,
-            security: s.security,
+            security,
             username: s.username,
             password_env: s.password_env,
             timeout_seconds: s.timeout_seconds.into_inner(),

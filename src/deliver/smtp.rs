@@ -21,7 +21,6 @@
 mod session;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -83,7 +82,7 @@ impl Smtp {
                 })?)
             }
             Security::None => {
-                if !is_loopback(&s.host) && !s.allow_insecure {
+                if !crate::config::is_loopback(&s.host) && !s.allow_insecure {
                     return Err(bad(format!(
                         "smtp.security = \"none\" sends passwords and mail in plain text to {}; use \"starttls\" or \"tls\", or set smtp.allow_insecure = true if you really mean it",
                         s.host
@@ -249,14 +248,6 @@ impl Drop for Smtp {
 
 fn reply_text(r: &Response) -> String {
     format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// How an SMTP attempt failed, with the reply recorded in the state.
