@@ -3,7 +3,8 @@
 # shipped issue's HTML and text, a personal To and List-Unsubscribe) sent
 # through Django's mail API (EmailMultiAlternatives over one connection, as
 # send_mass_mail does; bench/django_peer.py) and through `newsletter send`
-# at concurrency 1 and 16, to one local smtp-sink, alternating.
+# at concurrency 1, 4 (the shipped default) and 16, to one local
+# smtp-sink, alternating.
 #
 #   bench/django-peer.sh                  # 20000 messages, 3 runs each
 #   RUNS=1 COUNT=2000 bench/django-peer.sh
@@ -17,7 +18,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
 COUNT=${COUNT:-20000}
-CONCURRENCY=${CONCURRENCY:-"1 16"}
+CONCURRENCY=${CONCURRENCY:-"1 4 16"}
 VENV=${VENV:-$ROOT/target/django-venv}
 
 need_postfix_tools
