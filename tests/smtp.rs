@@ -201,7 +201,7 @@ fn the_right_password_authenticates() {
 #[test]
 fn resume_after_sigkill_misses_nobody() {
     let server = Server::start(ServerConfig::default());
-    let n = 1500;
+    let n = 4000;
     let dir = project(server.port, &list(n), "");
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
         .current_dir(dir.path())
@@ -216,6 +216,10 @@ fn resume_after_sigkill_misses_nobody() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let at_kill = server.messages().len();
+    assert!(
+        at_kill < n,
+        "the send finished before the kill: nothing to resume"
+    );
     let o = send(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let msgs = server.messages();

@@ -222,6 +222,10 @@ fn drain(input: &mut BufReader<TcpStream>) -> std::io::Result<()> {
 
 fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
     let config = &sh.config;
+    // Replies go out as they are written, as real servers do; with Nagle
+    // each pipelined reply after the first would wait for the client's
+    // delayed ACK (40 ms), and the tests would measure that.
+    stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
     match config.greeting {
