@@ -3,39 +3,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support;
 
-fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("config.toml"), dir.path().join("config.toml")).unwrap();
-    std::fs::create_dir(dir.path().join("content")).unwrap();
-    for f in ["topics.md", "subscribers.csv"] {
-        std::fs::copy(
-            root().join("content").join(f),
-            dir.path().join("content").join(f),
-        )
-        .unwrap();
-    }
-    dir
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("NEWSLETTER_NOW")
-        .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "test-secret")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::project::{run, shipped as project, text};
 
 fn tree(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
     let mut out = BTreeSet::new();
