@@ -507,6 +507,27 @@ impl State {
         tx.commit().map_err(err)
     }
 
+    /// Puts the `failed` deliveries of `issue` to these recipients back to
+    /// pending (their reply kept), for a run stopped by the breaker: the
+    /// refusal was about the sender, so they are to be tried again.
+    pub fn reopen(&mut self, issue: u32, keys: &[String]) -> Result<()> {
+        let State { conn, path } = self;
+        let err = |e| db_error(path, "reopen deliveries in", e);
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE deliveries SET status = 'pending'
+                     WHERE issue = ?1 AND key = ?2 AND status = 'failed'",
+                )
+                .map_err(err)?;
+            for key in keys {
+                stmt.execute(params![issue, key]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
     /// How many deliveries of `issue` are sent, failed and pending.
     pub fn counts(&self, issue: u32) -> Result<Counts> {
         let rows = self

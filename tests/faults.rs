@@ -462,3 +462,37 @@ fn sigterm_during_a_retry_backoff_exits_at_once() {
     assert_eq!(slow.attempts, 1);
     assert_eq!(slow.reply.as_deref(), Some("451 4.7.1 later"));
 }
+
+/// A server that refuses every recipient for good ("relaying denied") is
+/// refusing the sender, not 40 addresses: the run stops after the first
+/// 20 refusals with a clear error, and nobody is marked failed (they stay
+/// pending, so the next run, after the fix, reaches them).
+#[test]
+fn a_server_refusing_everyone_stops_the_run_and_marks_nobody_failed() {
+    let server = Server::start(ServerConfig {
+        faults: vec![(
+            "@example.com",
+            Fault::Always(Act::Reply("550 5.7.1 relaying denied")),
+        )],
+        ..Default::default()
+    });
+    let n = 40;
+    let dir = project::project(
+        &project::smtp_config(&Smtp::new(server.port)),
+        &project::list(n),
+    );
+    let o = project::send(dir.path());
+    let text = project::out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("refused the first 20 recipients")
+            && text.contains("550 5.7.1 relaying denied"),
+        "{text}"
+    );
+    let rows = project::deliveries(dir.path(), 3);
+    assert!(rows.len() >= 20 && rows.len() < n, "{}", rows.len());
+    assert!(rows.iter().all(|r| r.status == "pending"), "{rows:?}");
+    // It stopped: far fewer than 40 were tried.
+    let tried: u32 = server.rcpt_counts().values().sum();
+    assert!(tried < 30, "{tried} RCPT commands");
+}

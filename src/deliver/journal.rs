@@ -4,6 +4,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use super::Summary;
+use super::breaker::Breaker;
 use crate::state::{Outcome, State, Status};
 
 /// Group commit of outcomes, done by the workers themselves: a worker adds
@@ -19,6 +20,8 @@ pub(super) struct Journal<'a> {
     changed: Condvar,
     /// A worker stopped.
     finished: Condvar,
+    /// Watches the committed outcomes for a server refusing the sender.
+    pub(super) breaker: Breaker,
 }
 
 #[derive(Default)]
@@ -41,12 +44,14 @@ impl<'a> Journal<'a> {
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
             finished: Condvar::new(),
+            breaker: Breaker::default(),
         }
     }
 
-    /// Records `outcome`; Ok once it is committed. An error (this commit's
+    /// Records `outcome`; Ok once it is committed, with whether the run
+    /// may go on (false once the breaker tripped). An error (this commit's
     /// or an earlier one's) means it is not, and nothing more will be.
-    pub(super) fn record(&self, outcome: Outcome) -> std::result::Result<(), ()> {
+    pub(super) fn record(&self, outcome: Outcome) -> std::result::Result<bool, ()> {
         let mut q = self.queue.lock().map_err(drop)?;
         if q.error.is_some() {
             return Err(());
@@ -56,7 +61,7 @@ impl<'a> Journal<'a> {
         q.waiting.push(outcome);
         loop {
             if q.committed > mine {
-                return Ok(());
+                return Ok(self.breaker.tripped().is_none());
             }
             if q.error.is_some() {
                 return Err(());
@@ -80,6 +85,7 @@ impl<'a> Journal<'a> {
                 Ok(()) => {
                     q.committed = upto;
                     for o in &batch {
+                        self.breaker.observe(o);
                         match o.status {
                             Status::Sent => q.summary.sent += 1,
                             Status::Failed => q.summary.failed += 1,

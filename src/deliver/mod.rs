@@ -9,6 +9,7 @@
 //! after a kill at any instant at most one accepted-but-unrecorded message
 //! per connection is sent again.
 
+pub mod breaker;
 mod journal;
 pub mod smtp;
 pub mod transport;
@@ -172,9 +173,19 @@ where
             progress(&summary);
         }
     });
+    let trip = journal.breaker.tripped();
     let j = journal.into_inner();
     if let Some(e) = j.error {
         return Err(e);
+    }
+    if let Some(trip) = trip {
+        state.reopen(plan.issue, &trip.keys)?;
+        return Err(crate::error::Error::failed(format!(
+            "stopped: the server refused the first {} recipients of this run for good and accepted none (first reply: {}); that is a problem with the sender (relaying not allowed, authentication, the From address, a blocked IP), not with the addresses, so the {} refused stay pending and nobody was marked failed\nhelp: fix the cause named in the reply, then run `newsletter send` again",
+            breaker::THRESHOLD,
+            trip.reply,
+            trip.keys.len()
+        )));
     }
     let mut summary = j.summary;
     summary.interrupted = stop.load(Ordering::SeqCst);
@@ -218,9 +229,13 @@ fn work(
             return;
         };
         let outcome = deliver_one(plan, transport, &sub, composed, stop, limiter, &mut rng);
-        if journal.record(outcome).is_err() {
+        match journal.record(outcome) {
+            Ok(true) => {}
+            // The breaker tripped: stop everyone (in-flight messages are
+            // still recorded).
+            Ok(false) => stop.store(true, Ordering::SeqCst),
             // Stop everyone; what was not recorded is sent again next run.
-            stop.store(true, Ordering::SeqCst);
+            Err(()) => stop.store(true, Ordering::SeqCst),
         }
     }
 }
