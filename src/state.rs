@@ -24,7 +24,6 @@
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -446,14 +445,14 @@ impl State {
 
     /// The keys of the recipients of `issue` that are done with: sent or
     /// failed. A send skips them; pending ones are tried again.
-    pub fn done_keys(&self, issue: u32) -> Result<HashSet<String>> {
+    pub fn done_keys<C: FromIterator<String>>(&self, issue: u32) -> Result<C> {
         self.conn
             .prepare_cached(
                 "SELECT key FROM deliveries WHERE issue = ?1 AND status IN ('sent', 'failed')",
             )
             .and_then(|mut stmt| {
                 stmt.query_map([issue], |row| row.get(0))?
-                    .collect::<rusqlite::Result<HashSet<String>>>()
+                    .collect::<rusqlite::Result<C>>()
             })
             .map_err(self.err("read the deliveries from"))
     }
@@ -655,12 +654,12 @@ impl State {
     }
 
     /// All suppressed normalized addresses.
-    pub fn suppressed_keys(&self) -> Result<HashSet<String>> {
+    pub fn suppressed_keys<C: FromIterator<String>>(&self) -> Result<C> {
         self.conn
             .prepare_cached("SELECT key FROM suppressions")
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| row.get(0))?
-                    .collect::<rusqlite::Result<HashSet<String>>>()
+                    .collect::<rusqlite::Result<C>>()
             })
             .map_err(self.err("read the unsubscribes from"))
     }

@@ -299,15 +299,58 @@ struct Seen(u128);
 /// The line stored for rows past line `u32::MAX` (reported as "an earlier row").
 const LINE_UNKNOWN: u32 = u32::MAX;
 
+/// A 96-bit hash of an address key (the first 12 bytes of its SHA-256):
+/// with a million addresses the chance of any two colliding is about one
+/// in 10^17.
+fn key_hash(key: &str) -> u128 {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .take(12)
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b))
+}
+
+/// A set of address keys held as 96-bit hashes: 16 bytes a key instead of
+/// a `String` (about 60 bytes), so the keys a send skips (already done,
+/// unsuppressed) cost little even at a million subscribers.
+#[derive(Debug, Default, Clone)]
+pub struct KeySet(HashSet<u128>);
+
+impl KeySet {
+    /// Adds a normalized address key.
+    pub fn insert(&mut self, key: &str) {
+        self.0.insert(key_hash(key));
+    }
+
+    /// Whether the normalized address key is in the set.
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains(&key_hash(key))
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for KeySet {
+    fn from_iter<T: IntoIterator<Item = S>>(iter: T) -> Self {
+        let mut set = KeySet::default();
+        for key in iter {
+            set.insert(key.as_ref());
+        }
+        set
+    }
+}
+
 impl Seen {
     fn new(key: &str, line: u64) -> Seen {
-        let digest = Sha256::digest(key.as_bytes());
-        let hash = digest
-            .iter()
-            .take(12)
-            .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
         let line = u32::try_from(line).unwrap_or(LINE_UNKNOWN);
-        Seen((hash << 32) | u128::from(line))
+        Seen((key_hash(key) << 32) | u128::from(line))
     }
 
     fn hash_bits(self) -> u128 {
@@ -1525,6 +1568,19 @@ mod tests {
         }
         assert_eq!(count, TOTAL);
         assert_eq!(last_line, TOTAL + 1);
+    }
+
+    #[test]
+    fn key_sets_hold_keys_by_hash() {
+        let set: KeySet = ["ana@example.org", "bob@example.org"].into_iter().collect();
+        assert_eq!(set.len(), 2);
+        assert!(set.contains("ana@example.org"));
+        assert!(!set.contains("ana@example.net"));
+        assert!(
+            !set.contains("Ana@example.org"),
+            "keys are normalized first"
+        );
+        assert!(KeySet::default().is_empty());
     }
 
     #[test]

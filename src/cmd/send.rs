@@ -4,7 +4,6 @@
 //! Older issues are never sent to people who join later: they get the
 //! current one. After `cfp.closes` nothing is sent without `--issue`.
 
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -19,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
 use crate::state::{SendLock, State};
-use crate::subscribers::{Subscriber, Subscribers};
+use crate::subscribers::{KeySet, Subscriber, Subscribers};
 
 /// Runs `send`.
 pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
@@ -116,8 +115,8 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = super::feed::publish(p, &renderer, &state);
-    let done = state.done_keys(issue.number)?;
-    let suppressed = state.suppressed_keys()?;
+    let done: KeySet = state.done_keys(issue.number)?;
+    let suppressed: KeySet = state.suppressed_keys()?;
     // On a terminal the bar shows an ETA, which needs the total: one quick
     // extra pass over the list (parsing and de-duplication, no rendering).
     let total = if std::io::stderr().is_terminal() {
@@ -312,7 +311,7 @@ fn dry_run(p: &Project, run: &DryRun, state: Option<&State>, compose: &Compose) 
     let (issue, subject, site) = (run.issue, run.subject, run.site);
     let (done, suppressed) = match state {
         Some(s) => (s.done_keys(issue.number)?, s.suppressed_keys()?),
-        None => (HashSet::new(), HashSet::new()),
+        None => (KeySet::default(), KeySet::default()),
     };
     let mut recipients = Recipients::new(
         Subscribers::open(&p.config.subscribers.path)?,

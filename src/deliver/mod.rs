@@ -14,7 +14,6 @@ mod journal;
 pub mod smtp;
 pub mod transport;
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -24,7 +23,7 @@ use lettre::Message;
 
 use crate::error::Result;
 use crate::state::{Outcome, State, Status};
-use crate::subscribers::{InvalidRow, Row, Subscriber};
+use crate::subscribers::{InvalidRow, KeySet, Row, Subscriber};
 use journal::Journal;
 pub use transport::{Attempt, Transport};
 
@@ -72,15 +71,15 @@ pub struct Summary {
 /// addresses are counted and skipped.
 pub struct Recipients<I> {
     rows: I,
-    skip_done: HashSet<String>,
-    suppressed: HashSet<String>,
+    skip_done: KeySet,
+    suppressed: KeySet,
     /// Counts of what was skipped.
     pub summary: Summary,
 }
 
 impl<I: Iterator<Item = Row>> Recipients<I> {
     /// Wraps a row stream.
-    pub fn new(rows: I, skip_done: HashSet<String>, suppressed: HashSet<String>) -> Self {
+    pub fn new(rows: I, skip_done: KeySet, suppressed: KeySet) -> Self {
         Recipients {
             rows,
             skip_done,

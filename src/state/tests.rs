@@ -2,6 +2,8 @@
 
 use super::*;
 
+use std::collections::HashSet;
+
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 
@@ -327,7 +329,10 @@ fn open_existing_reads_but_does_not_write() {
     let state = State::open(&path).unwrap();
     assert_eq!(state.frozen(5).unwrap(), None);
     assert_eq!(state.counts(4).unwrap(), Counts::default());
-    assert_eq!(state.suppressed_keys().unwrap(), set(&["a@x.org"]));
+    assert_eq!(
+        state.suppressed_keys::<HashSet<String>>().unwrap(),
+        set(&["a@x.org"])
+    );
 }
 
 #[test]
@@ -703,7 +708,7 @@ fn failures_lists_failed_then_pending_with_replies() {
 fn done_keys_are_sent_and_failed_of_that_issue() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = State::open(&db(&dir)).unwrap();
-    assert!(state.done_keys(1).unwrap().is_empty());
+    assert!(state.done_keys::<HashSet<String>>(1).unwrap().is_empty());
     state
         .record(&[
             outcome(1, "sent@x.org", Status::Sent, None, t(9, 0)),
@@ -713,11 +718,14 @@ fn done_keys_are_sent_and_failed_of_that_issue() {
         ])
         .unwrap();
     assert_eq!(
-        state.done_keys(1).unwrap(),
+        state.done_keys::<HashSet<String>>(1).unwrap(),
         set(&["sent@x.org", "failed@x.org"])
     );
-    assert_eq!(state.done_keys(2).unwrap(), set(&["other@x.org"]));
-    assert!(state.done_keys(3).unwrap().is_empty());
+    assert_eq!(
+        state.done_keys::<HashSet<String>>(2).unwrap(),
+        set(&["other@x.org"])
+    );
+    assert!(state.done_keys::<HashSet<String>>(3).unwrap().is_empty());
 }
 
 #[test]
@@ -756,7 +764,7 @@ fn suppress_and_unsuppress_count_what_changed() {
     assert!(!state.is_suppressed("A@x.org").unwrap()); // keys are compared as given
     assert_eq!(state.suppressed_count().unwrap(), 3);
     assert_eq!(
-        state.suppressed_keys().unwrap(),
+        state.suppressed_keys::<HashSet<String>>().unwrap(),
         set(&["a@x.org", "b@x.org", "c@x.org"])
     );
     // A second suppression keeps the first time.
@@ -781,7 +789,7 @@ fn suppress_and_unsuppress_count_what_changed() {
     drop(state);
     let state = State::open(&path).unwrap();
     assert_eq!(
-        state.suppressed_keys().unwrap(),
+        state.suppressed_keys::<HashSet<String>>().unwrap(),
         set(&["b@x.org", "c@x.org"])
     );
 }
