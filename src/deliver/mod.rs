@@ -334,23 +334,26 @@ impl RateLimiter {
         }
     }
 
+    /// Waits for this send's slot.
     fn wait(&self) {
-        let Some(interval) = self.interval else {
-            return;
-        };
-        let wait_until = {
-            let Ok(mut next) = self.next.lock() else {
-                return;
-            };
-            let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + interval);
-            slot
-        };
         let now = Instant::now();
-        if wait_until > now {
-            std::thread::sleep(wait_until - now);
+        if let Some(slot) = self.reserve(now)
+            && slot > now
+        {
+            std::thread::sleep(slot - now);
         }
+    }
+
+    /// The moment the next send may start, given that it is `now`, and
+    /// the slot after it reserved; None when there is no limit. Slots are
+    /// `interval` apart; after an idle spell the next one is `now` (no
+    /// burst to catch up).
+    fn reserve(&self, now: Instant) -> Option<Instant> {
+        let interval = self.interval?;
+        let mut next = self.next.lock().ok()?;
+        let slot = next.map_or(now, |n| n.max(now));
+        *next = Some(slot + interval);
+        Some(slot)
     }
 }
 
@@ -363,5 +366,42 @@ pub fn exit_code(summary: &Summary) -> u8 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limiter_spaces_sends_evenly_and_does_not_burst_after_idling() {
+        assert_eq!(RateLimiter::new(0).reserve(Instant::now()), None);
+        let limiter = RateLimiter::new(10);
+        let t0 = Instant::now();
+        let gap = Duration::from_millis(100);
+        // Three workers asking at once get slots 100 ms apart.
+        assert_eq!(limiter.reserve(t0), Some(t0));
+        assert_eq!(limiter.reserve(t0), Some(t0 + gap));
+        assert_eq!(limiter.reserve(t0), Some(t0 + 2 * gap));
+        // Idle for a while: the next send goes at once, then the pace resumes.
+        let later = t0 + Duration::from_secs(5);
+        assert_eq!(limiter.reserve(later), Some(later));
+        assert_eq!(limiter.reserve(later), Some(later + gap));
+    }
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_is_capped() {
+        let mut rng = 7;
+        let base = Duration::from_secs(1);
+        for attempt in 1..=12 {
+            let d = backoff(base, attempt, &mut rng);
+            let exp = base
+                .saturating_mul(1 << (attempt - 1))
+                .min(Duration::from_secs(300));
+            assert!(
+                d >= exp.mul_f64(0.5) && d < exp.mul_f64(1.5),
+                "{attempt}: {d:?}"
+            );
+        }
     }
 }
