@@ -9,6 +9,7 @@ mod support;
 
 use std::collections::HashMap;
 
+use support::mail::header;
 use support::project::{self, Smtp};
 use support::smtp::{Act, Config as ServerConfig, Fault, Greeting, Server};
 
@@ -158,16 +159,6 @@ fn ok() -> Expect {
 
 fn addr(local: &str) -> String {
     format!("{local}@example.com")
-}
-
-/// The value of header `name` in a message's header block, unfolded.
-fn header(data: &str, name: &str) -> Vec<String> {
-    let head = data.split("\r\n\r\n").next().unwrap().replace("\r\n ", " ");
-    head.split("\r\n")
-        .filter_map(|l| l.split_once(": "))
-        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.to_string())
-        .collect()
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::process::Command;
 
 mod support;
 
+use support::mail::header as unfolded_header;
 use support::project::{run, shipped as project, text};
 
 fn tree(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
@@ -38,22 +39,6 @@ fn outbox(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
-}
-
-fn unfolded_header(msg: &str, name: &str) -> Vec<String> {
-    let head = msg
-        .split("\r\n\r\n")
-        .next()
-        .unwrap()
-        .replace("\r\n ", " ")
-        .replace("\r\n\t", " ");
-    head.split("\r\n")
-        .filter_map(|l| {
-            l.split_once(':')
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .collect()
 }
 
 #[test]
