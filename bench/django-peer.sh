@@ -30,16 +30,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import django' 2>/dev
 fi
 machine
 echo "django $("$VENV/bin/python" -c 'import django; print(django.get_version())'), $("$VENV/bin/python" --version)"
-TMP=$(mktemp -d)
-SINK_PID=
-cleanup() {
-  if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-start_sink
-P=$TMP/project
-smtp_project "$P" "$COUNT" "$SINK_PORT"
+sink_project "$COUNT"
 
 # The body Django sends: the shipped issue as rendered for one subscriber.
 (cd "$P" && "$BIN" --now "$NOW" preview --format html --to reader1@example.com --out "$TMP/body.html" 2>"$TMP/subject")

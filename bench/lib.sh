@@ -102,6 +102,18 @@ need_postfix_tools() {
 
 # Starts smtp-sink (accepts and discards every message) on a free loopback
 # port: sets SINK_PORT and SINK_PID. Stop it with `kill "$SINK_PID"`.
+# A temporary folder $TMP (removed on exit, with the sink stopped), an
+# smtp-sink, and in $P an SMTP project of COUNT ($1) subscribers pointed
+# at it.
+sink_project() {
+  TMP=$(mktemp -d)
+  SINK_PID=
+  trap 'if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
+  start_sink
+  P=$TMP/project
+  smtp_project "$P" "$1" "$SINK_PORT"
+}
+
 start_sink() {
   SINK_PORT=$(free_port)
   local user_opt=()

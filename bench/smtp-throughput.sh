@@ -24,17 +24,7 @@ COUNT=${COUNT:-20000}
 need_postfix_tools
 build_release
 machine
-TMP=$(mktemp -d)
-SINK_PID=
-cleanup() {
-  if [ -n "$SINK_PID" ]; then kill "$SINK_PID" 2>/dev/null || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-start_sink
-P=$TMP/project
-smtp_project "$P" "$COUNT" "$SINK_PORT"
+sink_project "$COUNT"
 
 # The real size of one message (what goes after DATA), for smtp-source -l.
 (cd "$P" && "$BIN" --now "$NOW" preview --format eml --to reader1@example.com >"$TMP/one.eml" 2>/dev/null)
