@@ -11,8 +11,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use newsletter::Messages;
-use newsletter::compose::Composer;
+use newsletter::compose::{Composer, Messages};
 use newsletter::config::Config;
 use newsletter::render::{IssueContext, Renderer, SubscriberContext};
 use newsletter::subscribers::Subscriber;

@@ -169,7 +169,7 @@ fn checked_path(path: &str, number: u32) -> Result<PathBuf> {
     }
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Files written because they were new or changed.

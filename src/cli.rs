@@ -106,7 +106,7 @@ pub struct SendArgs {
     /// With --issue: send it even though its time has not come.
     #[arg(long, requires = "issue")]
     pub force: bool,
-    /// A test send to one address, subject prefixed with [TEST], recorded nowhere.
+    /// A test send to one address, subject prefixed with `[TEST]`, recorded nowhere.
     #[arg(long, value_name = "EMAIL")]
     pub to: Option<String>,
 }

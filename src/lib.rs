@@ -24,7 +24,6 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-pub use cmd::issue::Messages;
 pub use error::{Error, Result};
 
 /// Runs the program with these arguments (the first is the program name)

@@ -72,7 +72,7 @@ fn message_for(
             p.config.unsubscribe.secret_env
         );
     }
-    let messages = issue::Messages {
+    let messages = crate::compose::Messages {
         renderer,
         base: Renderer::context(issue, None)?,
         composer: &composer,
@@ -81,10 +81,10 @@ fn message_for(
         now: p.now,
     };
     let sub = match to {
-        Some(addr) => issue::one_address(addr, "--to")?,
+        Some(addr) => crate::compose::one_address(addr, "--to")?,
         None => {
             let s = SubscriberContext::sample();
-            let mut sub = issue::one_address(&s.email, "sample")?;
+            let mut sub = crate::compose::one_address(&s.email, "sample")?;
             sub.name = Some(s.name);
             sub
         }
@@ -97,7 +97,7 @@ fn personal(p: &Project, to: Option<&str>) -> Result<SubscriberContext> {
     let Some(addr) = to else {
         return Ok(SubscriberContext::sample());
     };
-    let sub = issue::one_address(addr, "--to")?;
+    let sub = crate::compose::one_address(addr, "--to")?;
     let composer = Composer::new(
         &p.config,
         std::env::var(&p.config.unsubscribe.secret_env).ok(),

@@ -47,7 +47,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         .username
         .as_ref()
         .and_then(|_| std::env::var(&p.config.smtp.password_env).ok());
-    let messages = issue::Messages {
+    let messages = crate::compose::Messages {
         renderer: &renderer,
         base,
         composer: &composer,
@@ -270,7 +270,7 @@ fn test_send(
     password: Option<String>,
     dry_run: bool,
 ) -> Result<u8> {
-    let sub = issue::one_address(to, "--to")?;
+    let sub = crate::compose::one_address(to, "--to")?;
     let (msg, id) = compose(&sub)?;
     if dry_run {
         emit(&format!(

@@ -10,6 +10,8 @@
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
 //! HMAC-SHA256 of the normalized address under the secret, base64url.
 
+mod message;
+
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -23,6 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+
+pub use message::{Messages, one_address};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
