@@ -1,0 +1,5 @@
+//! The subscriber list (being split into one file per concept).
+
+mod list;
+
+pub use list::*;
