@@ -1,10 +1,12 @@
 //! Tests of the state: a real SQLite file in a temporary folder.
 
+use super::lock::lock_path;
+use super::schema::{APPLICATION_ID, MIGRATIONS};
 use super::*;
 
 use std::collections::HashSet;
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::process::{Child, Command, Stdio};
 
 use chrono::TimeZone;
