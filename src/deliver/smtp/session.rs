@@ -10,7 +10,7 @@ use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParam
 use lettre::transport::smtp::response::Response;
 
 use super::{Connection, SmtpError, classify};
-use crate::deliver::transport::Attempt;
+use crate::deliver::Attempt;
 
 /// Text written as is by lettre's `command` (one write, then one reply read).
 struct Raw<'a>(&'a str);

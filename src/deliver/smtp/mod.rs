@@ -32,7 +32,7 @@ use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 
-use super::transport::{Attempt, Transport};
+use super::{Attempt, Transport};
 use crate::config::{Config, Security};
 use crate::error::{Error, Result};
 use session::transaction;
@@ -40,7 +40,7 @@ use session::transaction;
 type SmtpError = lettre::transport::smtp::Error;
 
 /// Sends through a small pool of open SMTP connections.
-pub struct Smtp {
+pub struct SmtpTransport {
     host: String,
     port: u16,
     timeout: Option<Duration>,
@@ -70,9 +70,9 @@ struct Connection {
     timeout_secs: u64,
 }
 
-impl Smtp {
+impl SmtpTransport {
     /// Reads `[smtp]`. `password` is the value of `smtp.password_env`.
-    pub fn new(config: &Config, password: Option<String>) -> Result<Smtp> {
+    pub fn new(config: &Config, password: Option<String>) -> Result<SmtpTransport> {
         let s = &config.smtp;
         let bad = |msg: String| Error::input(format!("{}: {msg}", config.path.display()));
         let tls = match s.security {
@@ -81,15 +81,9 @@ impl Smtp {
                     Error::input(format!("cannot set up TLS for {}", s.host)).with_source(e)
                 })?)
             }
-            Security::None => {
-                if !crate::config::is_loopback(&s.host) && !s.allow_insecure {
-                    return Err(bad(format!(
-                        "smtp.security = \"none\" sends passwords and mail in plain text to {}; use \"starttls\" or \"tls\", or set smtp.allow_insecure = true if you really mean it",
-                        s.host
-                    )));
-                }
-                None
-            }
+            // Plain text to a remote host was refused when the configuration
+            // was loaded (config validation, the one place for that rule).
+            Security::None => None,
         };
         let credentials = match &s.username {
             Some(user) => {
@@ -103,7 +97,7 @@ impl Smtp {
             }
             None => None,
         };
-        Ok(Smtp {
+        Ok(SmtpTransport {
             host: s.host.clone(),
             port: s.port,
             timeout: Some(Duration::from_secs(s.timeout_seconds)),
@@ -172,7 +166,7 @@ impl Smtp {
     }
 }
 
-impl Transport for Smtp {
+impl Transport for SmtpTransport {
     fn describe(&self) -> String {
         self.target.clone()
     }
@@ -231,7 +225,7 @@ impl Transport for Smtp {
     }
 }
 
-impl Drop for Smtp {
+impl Drop for SmtpTransport {
     fn drop(&mut self) {
         if let Ok(idle) = self.idle.get_mut() {
             for mut c in idle
