@@ -21,10 +21,10 @@ mod journal;
 mod outbox;
 mod pace;
 mod recipients;
-mod run;
 #[cfg(test)]
 mod scripted;
 mod smtp;
+mod workers;
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
@@ -133,13 +133,13 @@ pub fn run<I>(
 where
     I: Iterator<Item = Row> + Send,
 {
-    let loop_ = run::Loop {
+    let loop_ = workers::Loop {
         job,
         transport,
         stop,
         pause: &pace::WallClock,
     };
-    run::run(&loop_, state, recipients, progress)
+    workers::run(&loop_, state, recipients, progress)
 }
 
 /// Turns a non-sent run into the process result: exit 0 only when every

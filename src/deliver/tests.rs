@@ -14,8 +14,8 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use super::pace::{Pause, RateLimiter, WallClock, backoff};
-use super::run::Loop;
 use super::scripted::ScriptedTransport;
+use super::workers::Loop;
 use super::*;
 use crate::error::Error;
 use crate::subscribers::{KeySet, Subscribers};
@@ -50,7 +50,9 @@ impl Fixture {
 }
 
 fn addresses(prefix: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}{i:02}@example.org")).collect()
+    (0..n)
+        .map(|i| format!("{prefix}{i:02}@example.org"))
+        .collect()
 }
 
 /// Builds each message; an address containing "broken" cannot be composed.
@@ -114,7 +116,7 @@ fn run_with(
         pause,
     };
     let mut state = f.state();
-    run::run(&looped, &mut state, &f.recipients(), |_| {})
+    workers::run(&looped, &mut state, &f.recipients(), |_| {})
 }
 
 /// One row of the deliveries table, read with a connection of its own.
@@ -207,8 +209,14 @@ fn retries_stop_at_max_attempts_and_refusals_are_never_retried() {
     list.push("fine@example.org".into());
     let f = Fixture::new(&list);
     let t = ScriptedTransport::new()
-        .script("busy@example.org", vec![transient("452 4.2.2 mailbox full")])
-        .script("gone@example.org", vec![permanent("550 5.1.1 no such user")]);
+        .script(
+            "busy@example.org",
+            vec![transient("452 4.2.2 mailbox full")],
+        )
+        .script(
+            "gone@example.org",
+            vec![permanent("550 5.1.1 no such user")],
+        );
     let pause = Recorded::default();
     let mut job = job(&compose);
     job.max_attempts = 3;
@@ -224,7 +232,11 @@ fn retries_stop_at_max_attempts_and_refusals_are_never_retried() {
     let rows = deliveries(&f.db());
     let row = |e: &str| {
         let r = &rows[e];
-        (r.status.as_str(), r.attempts, r.reply.clone().unwrap_or_default())
+        (
+            r.status.as_str(),
+            r.attempts,
+            r.reply.clone().unwrap_or_default(),
+        )
     };
     assert_eq!(
         row("busy@example.org"),
@@ -251,7 +263,10 @@ fn refusals_of_the_first_recipients_trip_the_breaker_and_stay_pending() {
     let stop = AtomicBool::new(false);
     let err = run_with(&f, &job(&compose), &t, &stop, &Recorded::default()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("stopped") && text.contains("550 5.7.1 relaying denied"), "{text}");
+    assert!(
+        text.contains("stopped") && text.contains("550 5.7.1 relaying denied"),
+        "{text}"
+    );
     // One worker: it stops right after the outcome that tripped it.
     assert_eq!(t.attempts().len(), breaker::THRESHOLD);
     assert!(stop.load(Ordering::SeqCst));
@@ -283,7 +298,10 @@ fn one_accepted_message_disarms_the_breaker() {
     assert_eq!(summary.sent, 1);
     assert_eq!(summary.failed, breaker::THRESHOLD as u64 + 5);
     let rows = deliveries(&f.db());
-    assert_eq!(rows.values().filter(|r| r.status == "failed").count(), breaker::THRESHOLD + 5);
+    assert_eq!(
+        rows.values().filter(|r| r.status == "failed").count(),
+        breaker::THRESHOLD + 5
+    );
 }
 
 #[test]
@@ -304,7 +322,10 @@ fn a_stop_finishes_and_records_the_message_in_flight_and_sends_no_more() {
     assert_eq!(t.attempts().len(), 3);
     let rows = deliveries(&f.db());
     let sent: Vec<&String> = rows.keys().collect();
-    assert_eq!(sent, ["s00@example.org", "s01@example.org", "s02@example.org"]);
+    assert_eq!(
+        sent,
+        ["s00@example.org", "s01@example.org", "s02@example.org"]
+    );
     assert!(rows.values().all(|r| r.status == "sent"));
 }
 
