@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::{Project, emit, issue};
 use crate::cli::SendArgs;
 use crate::compose::Composer;
-use crate::deliver::{self, Recipients, transport};
+use crate::deliver::{self, Recipients};
 use crate::error::{Error, Result};
 use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
@@ -80,7 +80,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
             password
         };
         // Built, never connected: its settings are checked as in a real send.
-        let target = transport::from_config(&p.config, password)?.describe();
+        let target = deliver::transport_from_config(&p.config, password)?.describe();
         if composer.needs_secret() && !composer.has_secret() {
             warnings.push(format!(
                 "a real send would be refused: unsubscribe.url is an https one-click link and the environment variable {} is empty",
@@ -100,7 +100,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
     let rows = Subscribers::open(&p.config.subscribers.path)?;
-    let transport = transport::from_config(&p.config, password)?;
+    let transport = deliver::transport_from_config(&p.config, password)?;
     // The feed and archive templates too (published after the freeze).
     super::feed::render(p, &renderer, existing.as_ref())?;
     drop(existing);
@@ -136,7 +136,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         subject,
         transport.describe()
     );
-    let plan = deliver::Plan {
+    let job = deliver::Job {
         issue: issue.number,
         concurrency: p.config.delivery.concurrency,
         max_attempts: p.config.delivery.max_attempts,
@@ -148,7 +148,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     let started = Instant::now();
     let mut progress = Progress::new(total);
     let run = deliver::run(
-        &plan,
+        &job,
         &mut state,
         transport.as_ref(),
         &recipients,
@@ -279,7 +279,7 @@ fn test_send(
         ))?;
         return Ok(0);
     }
-    let t = transport::from_config(&p.config, password)?;
+    let t = deliver::transport_from_config(&p.config, password)?;
     t.check()?;
     match t.send(&msg, &id) {
         deliver::Attempt::Sent(r) => {

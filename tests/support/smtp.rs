@@ -6,10 +6,16 @@
 //! Every RCPT is counted per address (accepted or not), every connection is
 //! counted, and every message the server took responsibility for is logged
 //! in [`Server::messages`]: the ones answered 250, and the ones received in
-//! full whose reply never went out ([`Act::DropAfterDot`]).
+//! full whose reply never went out ([`Act::DropAfterDot`]). What arrived in
+//! each read of each connection is kept too ([`Server::reads`]), for tests
+//! of how commands are grouped into writes.
+//!
+//! The crate's one fake SMTP server: the integration tests include it as a
+//! module, and so do the SMTP transport's unit tests
+//! (`src/deliver/smtp/tests.rs`, by path).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -75,6 +81,12 @@ pub struct Config {
     pub discard_data: bool,
     /// Do not offer SMTPUTF8 (non-ASCII addresses).
     pub no_smtputf8: bool,
+    /// Do not offer PIPELINING.
+    pub no_pipelining: bool,
+    /// Close each connection after accepting this many messages (the
+    /// reply to the last one goes out first), as a server does with an
+    /// idle or well-used connection.
+    pub close_after_messages: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +105,8 @@ struct Shared {
     rcpts: Mutex<HashMap<String, u32>>,
     rcpt_seen: Condvar,
     connections: AtomicUsize,
+    /// Per connection, in the order they opened: the text of each read.
+    reads: Mutex<Vec<Vec<String>>>,
     /// Sessions still open.
     open: Mutex<usize>,
     closed: Condvar,
@@ -116,6 +130,7 @@ impl Server {
             rcpts: Mutex::new(HashMap::new()),
             rcpt_seen: Condvar::new(),
             connections: AtomicUsize::new(0),
+            reads: Mutex::new(Vec::new()),
             open: Mutex::new(0),
             closed: Condvar::new(),
             gate: Arc::new((Mutex::new(open), Condvar::new())),
@@ -203,6 +218,12 @@ impl Server {
         guard.get(addr).copied().unwrap_or(0) >= n
     }
 
+    /// Per connection, in the order they opened: the text of each read
+    /// from the socket (one client write, as a rule, for small writes).
+    pub fn reads(&self) -> Vec<Vec<String>> {
+        self.shared.reads.lock().unwrap().clone()
+    }
+
     /// How many TCP connections were accepted.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
@@ -210,13 +231,31 @@ impl Server {
 }
 
 /// Reads and ignores input until the client closes the connection.
-fn drain(input: &mut BufReader<TcpStream>) -> std::io::Result<()> {
+fn drain(input: &mut impl BufRead) -> std::io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
         if input.read_line(&mut line)? == 0 {
             return Ok(());
         }
+    }
+}
+
+/// The socket's input, with each read logged for its connection.
+struct Logged<'a> {
+    stream: TcpStream,
+    sh: &'a Shared,
+    conn: usize,
+}
+
+impl Read for Logged<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.stream.read(buf)?;
+        if n > 0 {
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            self.sh.reads.lock().unwrap()[self.conn].push(text);
+        }
+        Ok(n)
     }
 }
 
@@ -227,7 +266,13 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
     // delayed ACK (40 ms), and the tests would measure that.
     stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
-    let mut input = BufReader::new(stream);
+    let conn = {
+        let mut reads = sh.reads.lock().unwrap();
+        reads.push(Vec::new());
+        reads.len() - 1
+    };
+    let mut input = BufReader::new(Logged { stream, sh, conn });
+    let mut accepted = 0;
     match config.greeting {
         Greeting::Never => return drain(&mut input),
         Greeting::Held => {
@@ -250,7 +295,11 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
         let cmd = line.trim_end().to_string();
         let upper = cmd.to_ascii_uppercase();
         if upper.starts_with("EHLO") {
-            let mut r = String::from("250-test.local\r\n250-PIPELINING\r\n250-8BITMIME\r\n");
+            let mut r = String::from("250-test.local\r\n");
+            if !config.no_pipelining {
+                r.push_str("250-PIPELINING\r\n");
+            }
+            r.push_str("250-8BITMIME\r\n");
             if !config.no_smtputf8 {
                 r.push_str("250-SMTPUTF8\r\n");
             }
@@ -363,6 +412,10 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
                 return Ok(()); // accepted, but the reply never goes out
             }
             out.write_all(b"250 2.0.0 queued\r\n")?;
+            accepted += 1;
+            if config.close_after_messages == Some(accepted) {
+                return Ok(());
+            }
         } else if upper.starts_with("QUIT") {
             out.write_all(b"221 bye\r\n")?;
             return Ok(());

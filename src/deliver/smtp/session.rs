@@ -1,4 +1,4 @@
-//! One mail transaction on an open connection: `MAIL`, `RCPT` and `DATA`
+//! An open connection and one mail transaction on it: `MAIL`, `RCPT` and `DATA`
 //! (in one write with PIPELINING), then the dot-stuffed message with its
 //! terminator in one write, and what a failure leaves of the connection.
 
@@ -9,8 +9,19 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::Response;
 
-use super::{Connection, SmtpError, classify};
-use crate::deliver::transport::Attempt;
+use lettre::transport::smtp::client::SmtpConnection;
+
+use super::classify::{SmtpError, classify};
+use crate::deliver::Attempt;
+
+/// One open, authenticated connection.
+pub(super) struct Connection {
+    pub(super) inner: SmtpConnection,
+    /// The server offers PIPELINING.
+    pub(super) pipelining: bool,
+    /// `smtp.timeout_seconds`, for the recorded reply of a timeout.
+    pub(super) timeout_secs: u64,
+}
 
 /// Text written as is by lettre's `command` (one write, then one reply read).
 struct Raw<'a>(&'a str);

@@ -1,131 +1,25 @@
-//! Wire-level behaviour of the SMTP transport against a small real server
-//! on loopback that logs what arrives in each read, per connection.
+//! Wire-level behaviour of the SMTP transport against the crate's fake SMTP
+//! server (`tests/support/smtp.rs`, shared with the integration tests): a
+//! real server on loopback that logs what arrives in each read, per
+//! connection.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 
 use super::session::dot_stuffed;
 use super::*;
 
-#[derive(Clone, Copy, Default)]
-struct Script {
-    pipelining: bool,
-    /// Close the connection (without a reply) after this many messages.
-    messages_per_connection: Option<usize>,
-    /// Answer RCPT to addresses containing "gone" with 550.
-    refuse_gone: bool,
-}
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#[path = "../../../tests/support/smtp.rs"]
+mod test_server;
 
-#[derive(Default, Debug)]
-struct Log {
-    /// Per connection: the text of each read.
-    reads: Vec<Vec<String>>,
-    /// The messages accepted, dot-unstuffed.
-    messages: Vec<String>,
-}
+use test_server::{Act, Config as ServerConfig, Fault, Server};
 
-fn server(script: Script) -> (u16, Arc<Mutex<Log>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let log = Arc::new(Mutex::new(Log::default()));
-    let l = Arc::clone(&log);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let l = Arc::clone(&l);
-            std::thread::spawn(move || session(stream, script, &l));
-        }
-    });
-    (port, log)
-}
-
-fn session(mut s: TcpStream, script: Script, log: &Mutex<Log>) {
-    let conn = {
-        let mut g = log.lock().unwrap();
-        g.reads.push(Vec::new());
-        g.reads.len() - 1
-    };
-    if s.write_all(b"220 test ESMTP\r\n").is_err() {
-        return;
-    }
-    let (mut pending, mut data, mut in_data) = (String::new(), None, false);
-    let (mut accepted, mut recipients) = (0, 0);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match s.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        let chunk = String::from_utf8_lossy(&buf[..n]).into_owned();
-        log.lock().unwrap().reads[conn].push(chunk.clone());
-        pending.push_str(&chunk);
-        while let Some(end) = pending.find("\r\n") {
-            let line: String = pending.drain(..end + 2).collect();
-            let line = &line[..line.len() - 2];
-            if in_data {
-                if line == "." {
-                    in_data = false;
-                    log.lock()
-                        .unwrap()
-                        .messages
-                        .push(data.take().unwrap_or_default());
-                    accepted += 1;
-                    if script.messages_per_connection == Some(accepted) {
-                        let _ = s.write_all(b"250 ok\r\n");
-                        return;
-                    }
-                    if s.write_all(b"250 2.0.0 queued\r\n").is_err() {
-                        return;
-                    }
-                } else {
-                    let d: &mut String = data.get_or_insert_with(String::new);
-                    d.push_str(line.strip_prefix('.').unwrap_or(line));
-                    d.push_str("\r\n");
-                }
-                continue;
-            }
-            let upper = line.to_ascii_uppercase();
-            let reply: &[u8] = if upper.starts_with("EHLO") {
-                if script.pipelining {
-                    b"250-test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
-                } else {
-                    b"250-test\r\n250 8BITMIME\r\n"
-                }
-            } else if upper.starts_with("RCPT") && script.refuse_gone && upper.contains("GONE") {
-                b"550 5.1.1 no such user\r\n"
-            } else if upper.starts_with("RCPT") {
-                recipients += 1;
-                b"250 ok\r\n"
-            } else if upper.starts_with("MAIL") || upper == "RSET" {
-                recipients = 0;
-                b"250 ok\r\n"
-            } else if upper == "DATA" {
-                if recipients == 0 {
-                    b"554 no valid recipients\r\n"
-                } else {
-                    in_data = true;
-                    b"354 go ahead\r\n"
-                }
-            } else if upper == "QUIT" {
-                let _ = s.write_all(b"221 bye\r\n");
-                return;
-            } else {
-                b"250 ok\r\n"
-            };
-            if s.write_all(reply).is_err() {
-                return; // the client went away
-            }
-        }
-    }
-}
-
-fn smtp(port: u16) -> Smtp {
+fn smtp(server: &Server) -> SmtpTransport {
     let src = format!(
-        "[newsletter]\ntitle = \"T\"\nfrom = \"a@example.org\"\n[cfp]\nname = \"X\"\ntimezone = \"UTC\"\nopens = 2024-03-01T00:00:00\ncloses = 2024-04-01T00:00:00\n[schedule]\nweekday = \"monday\"\ntime = \"09:00\"\n[delivery]\ntransport = \"smtp\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\ntimeout_seconds = 5\n"
+        "[newsletter]\ntitle = \"T\"\nfrom = \"a@example.org\"\n[cfp]\nname = \"X\"\ntimezone = \"UTC\"\nopens = 2024-03-01T00:00:00\ncloses = 2024-04-01T00:00:00\n[schedule]\nweekday = \"monday\"\ntime = \"09:00\"\n[delivery]\ntransport = \"smtp\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_seconds = 5\n",
+        server.port
     );
-    Smtp::new(&Config::parse(&src).unwrap(), None).unwrap()
+    SmtpTransport::new(&Config::parse(&src).unwrap(), None).unwrap()
 }
 
 fn message(to: &str, body: &str) -> Message {
@@ -143,11 +37,8 @@ fn sent(a: &Attempt) -> bool {
 
 #[test]
 fn pipelines_mail_rcpt_data_and_reuses_one_connection() {
-    let (port, log) = server(Script {
-        pipelining: true,
-        ..Script::default()
-    });
-    let t = smtp(port);
+    let server = Server::start(ServerConfig::default());
+    let t = smtp(&server);
     t.check().unwrap();
     let first = message("r0@example.com", "hi\n.dot\n");
     assert!(sent(&t.send(&first, "")));
@@ -157,9 +48,9 @@ fn pipelines_mail_rcpt_data_and_reuses_one_connection() {
         ));
     }
     drop(t);
-    let log = log.lock().unwrap();
-    assert_eq!(log.reads.len(), 1, "one connection for everything");
-    let groups: Vec<&String> = log.reads[0]
+    let reads = server.reads();
+    assert_eq!(reads.len(), 1, "one connection for everything");
+    let groups: Vec<&String> = reads[0]
         .iter()
         .filter(|r| r.starts_with("MAIL FROM"))
         .collect();
@@ -170,24 +61,26 @@ fn pipelines_mail_rcpt_data_and_reuses_one_connection() {
             "{g:?}"
         );
     }
-    assert!(!log.reads[0].concat().contains("NOOP"));
-    assert!(log.reads[0].last().unwrap().starts_with("QUIT"));
+    assert!(!reads[0].concat().contains("NOOP"));
+    assert!(reads[0].last().unwrap().starts_with("QUIT"));
     // The message arrives byte for byte (dot-stuffing undone by the server).
     let mut want = String::from_utf8(first.formatted()).unwrap();
     if !want.ends_with("\r\n") {
         want.push_str("\r\n");
     }
-    assert_eq!(log.messages[0], want);
+    assert_eq!(server.messages()[0].data, want);
     assert!(want.contains("\r\n.dot\r\n"));
 }
 
 #[test]
 fn without_pipelining_one_command_per_write() {
-    let (port, log) = server(Script::default());
-    let t = smtp(port);
+    let server = Server::start(ServerConfig {
+        no_pipelining: true,
+        ..ServerConfig::default()
+    });
+    let t = smtp(&server);
     assert!(sent(&t.send(&message("r@example.com", "hi\n"), "")));
-    let log = log.lock().unwrap();
-    let reads = &log.reads[0];
+    let reads = &server.reads()[0];
     let mail = reads.iter().position(|r| r.starts_with("MAIL")).unwrap();
     assert_eq!(reads[mail].matches("\r\n").count(), 1, "{reads:?}");
     assert!(reads[mail + 1].starts_with("RCPT") && reads[mail + 2] == "DATA\r\n");
@@ -195,37 +88,36 @@ fn without_pipelining_one_command_per_write() {
 
 #[test]
 fn a_connection_the_server_closed_while_idle_is_replaced_at_no_cost() {
-    let (port, log) = server(Script {
-        pipelining: true,
-        messages_per_connection: Some(1),
-        ..Script::default()
+    let server = Server::start(ServerConfig {
+        close_after_messages: Some(1),
+        ..ServerConfig::default()
     });
-    let t = smtp(port);
+    let t = smtp(&server);
     for i in 0..3 {
         let a = t.send(&message(&format!("r{i}@example.com"), "hi\n"), "");
         assert!(sent(&a), "message {i}: {a:?}");
     }
-    assert_eq!(log.lock().unwrap().messages.len(), 3);
+    assert_eq!(server.accepted(), 3);
+    assert_eq!(server.connections(), 3);
 }
 
 #[test]
 fn a_refused_recipient_is_permanent_and_the_connection_goes_on() {
-    let (port, log) = server(Script {
-        pipelining: true,
-        refuse_gone: true,
-        ..Script::default()
+    let server = Server::start(ServerConfig {
+        faults: vec![("gone", Fault::Always(Act::Reply("550 5.1.1 no such user")))],
+        ..ServerConfig::default()
     });
-    let t = smtp(port);
+    let t = smtp(&server);
     let a = t.send(&message("gone@example.com", "hi\n"), "");
     assert!(
         matches!(&a, Attempt::Permanent(r) if r.contains("550")),
         "{a:?}"
     );
     assert!(sent(&t.send(&message("ok@example.com", "hi\n"), "")));
-    let log = log.lock().unwrap();
-    assert_eq!(log.reads.len(), 1);
-    assert!(log.reads[0].iter().any(|r| r == "RSET\r\n"));
-    assert_eq!(log.messages.len(), 1);
+    let reads = server.reads();
+    assert_eq!(reads.len(), 1);
+    assert!(reads[0].iter().any(|r| r == "RSET\r\n"));
+    assert_eq!(server.accepted(), 1);
 }
 
 #[test]
@@ -240,11 +132,8 @@ fn dot_stuffing_doubles_leading_dots_and_terminates() {
 
 #[test]
 fn each_worker_thread_keeps_its_own_connection() {
-    let (port, log) = server(Script {
-        pipelining: true,
-        ..Script::default()
-    });
-    let t = &smtp(port);
+    let server = Server::start(ServerConfig::default());
+    let t = &smtp(&server);
     std::thread::scope(|s| {
         for who in ["a", "b"] {
             // One after the other: b must not take a's idle connection.
@@ -259,9 +148,9 @@ fn each_worker_thread_keeps_its_own_connection() {
             .unwrap();
         }
     });
-    let log = log.lock().unwrap();
-    assert_eq!(log.reads.len(), 2, "one connection per thread");
-    for reads in &log.reads {
+    let reads = server.reads();
+    assert_eq!(reads.len(), 2, "one connection per thread");
+    for reads in &reads {
         let text = reads.concat();
         assert!(text.contains("<a0@") != text.contains("<b0@"), "{text}");
     }

@@ -18,6 +18,7 @@
 //! DATA; 5yz (except 552) permanent; 4yz, 552, dropped connections,
 //! timeouts and unknown outcomes transient.
 
+mod classify;
 mod session;
 
 use std::collections::HashMap;
@@ -32,15 +33,14 @@ use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 
-use super::transport::{Attempt, Transport};
+use super::{Attempt, Transport};
 use crate::config::{Config, Security};
 use crate::error::{Error, Result};
-use session::transaction;
-
-type SmtpError = lettre::transport::smtp::Error;
+use classify::{SmtpError, classify, describe, timed_out};
+use session::{Connection, transaction};
 
 /// Sends through a small pool of open SMTP connections.
-pub struct Smtp {
+pub struct SmtpTransport {
     host: String,
     port: u16,
     timeout: Option<Duration>,
@@ -62,17 +62,9 @@ struct Idle {
     unowned: Option<Connection>,
 }
 
-/// One open, authenticated connection.
-struct Connection {
-    inner: SmtpConnection,
-    pipelining: bool,
-    /// `smtp.timeout_seconds`, for the recorded reply of a timeout.
-    timeout_secs: u64,
-}
-
-impl Smtp {
+impl SmtpTransport {
     /// Reads `[smtp]`. `password` is the value of `smtp.password_env`.
-    pub fn new(config: &Config, password: Option<String>) -> Result<Smtp> {
+    pub fn new(config: &Config, password: Option<String>) -> Result<SmtpTransport> {
         let s = &config.smtp;
         let bad = |msg: String| Error::input(format!("{}: {msg}", config.path.display()));
         let tls = match s.security {
@@ -81,15 +73,9 @@ impl Smtp {
                     Error::input(format!("cannot set up TLS for {}", s.host)).with_source(e)
                 })?)
             }
-            Security::None => {
-                if !crate::config::is_loopback(&s.host) && !s.allow_insecure {
-                    return Err(bad(format!(
-                        "smtp.security = \"none\" sends passwords and mail in plain text to {}; use \"starttls\" or \"tls\", or set smtp.allow_insecure = true if you really mean it",
-                        s.host
-                    )));
-                }
-                None
-            }
+            // Plain text to a remote host was refused when the configuration
+            // was loaded (config validation, the one place for that rule).
+            Security::None => None,
         };
         let credentials = match &s.username {
             Some(user) => {
@@ -103,7 +89,7 @@ impl Smtp {
             }
             None => None,
         };
-        Ok(Smtp {
+        Ok(SmtpTransport {
             host: s.host.clone(),
             port: s.port,
             timeout: Some(Duration::from_secs(s.timeout_seconds)),
@@ -172,7 +158,7 @@ impl Smtp {
     }
 }
 
-impl Transport for Smtp {
+impl Transport for SmtpTransport {
     fn describe(&self) -> String {
         self.target.clone()
     }
@@ -231,7 +217,7 @@ impl Transport for Smtp {
     }
 }
 
-impl Drop for Smtp {
+impl Drop for SmtpTransport {
     fn drop(&mut self) {
         if let Ok(idle) = self.idle.get_mut() {
             for mut c in idle
@@ -248,80 +234,6 @@ impl Drop for Smtp {
 
 fn reply_text(r: &Response) -> String {
     format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
-}
-
-/// How an SMTP attempt failed, with the reply recorded in the state.
-///
-/// - A reply with a code is recorded as the server sent it (`550 5.1.1 no
-///   such user`). 5yz is permanent except 552 before the message (RFC 5321
-///   4.5.3.1.10: "too many recipients" is to be treated as temporary); 4yz
-///   is transient.
-/// - A connection closed after the whole message, before its reply
-///   (`after_message`): delivery is unknown; transient (the retry carries
-///   the same Message-ID).
-/// - A timeout (lettre reports it on Linux as the I/O error WouldBlock,
-///   os error 11) is named as one, so the recorded reply says what
-///   happened; transient, like every other broken connection.
-fn classify(e: &SmtpError, timeout_secs: u64, after_message: bool) -> Attempt {
-    if let Some(code) = e.status() {
-        let text = match std::error::Error::source(e) {
-            Some(msg) => format!("{code} {msg}"),
-            None => code.to_string(),
-        };
-        // 552 to RCPT is "too many recipients" (temporary, RFC 5321
-        // 4.5.3.1.10); after the message it is "too big", for good.
-        return if e.is_permanent() && (after_message || code.to_string() != "552") {
-            Attempt::Permanent(text)
-        } else {
-            Attempt::Transient(text)
-        };
-    }
-    let text = describe(e);
-    if timed_out(e) {
-        return Attempt::Transient(format!(
-            "timed out: no reply within {timeout_secs} s (smtp.timeout_seconds): {text}"
-        ));
-    }
-    if after_message && e.is_response() && text.contains("incomplete response") {
-        return Attempt::Transient(format!(
-            "the connection closed before the server replied (if that was after the whole \
-             message, it may have been delivered; a retry carries the same Message-ID): {text}"
-        ));
-    }
-    Attempt::Transient(text)
-}
-
-/// The error and its sources, each once (lettre's own text often already
-/// includes its source).
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        src = s.source();
-    }
-    text
-}
-
-/// Whether an I/O timeout is somewhere in the error's sources.
-fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = src {
-        if s.downcast_ref::<std::io::Error>().is_some_and(|io| {
-            matches!(
-                io.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            )
-        }) {
-            return true;
-        }
-        src = s.source();
-    }
-    false
 }
 
 #[cfg(test)]

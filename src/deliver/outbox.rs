@@ -1,0 +1,51 @@
+//! The outbox transport: each message written as an `.eml` file into a
+//! folder, for a look before a real send or for another program to pick up.
+
+use std::path::PathBuf;
+
+use lettre::Message;
+
+use super::{Attempt, Transport};
+use crate::error::{Error, Result};
+
+/// Writes each message as `<dir>/<message-id>.eml`, atomically.
+pub struct OutboxTransport {
+    dir: PathBuf,
+}
+
+impl OutboxTransport {
+    /// Writes into `dir` (created by [`Transport::check`]).
+    pub fn new(dir: PathBuf) -> OutboxTransport {
+        OutboxTransport { dir }
+    }
+}
+
+impl Transport for OutboxTransport {
+    fn describe(&self) -> String {
+        format!("outbox {}", self.dir.display())
+    }
+
+    fn check(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::io("create the outbox folder", &self.dir, e))
+    }
+
+    fn send(&self, message: &Message, message_id: &str) -> Attempt {
+        let name: String = message_id
+            .trim_matches(['<', '>'])
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = self.dir.join(format!("{name}.eml"));
+        match crate::fsutil::write_atomic(&path, &message.formatted()) {
+            Ok(()) => Attempt::Sent(format!("written to {}", path.display())),
+            Err(e) => Attempt::Transient(e.to_string()),
+        }
+    }
+}
