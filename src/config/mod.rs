@@ -43,15 +43,15 @@ pub struct Config {
     /// `[feed]`
     pub feed: Feed,
     /// `[subscribers]`
-    pub subscribers: Subscribers,
+    pub subscribers: SubscribersSettings,
     /// `[delivery]`
     pub delivery: Delivery,
     /// `[smtp]`
-    pub smtp: Smtp,
+    pub smtp: SmtpSettings,
     /// `[unsubscribe]`
     pub unsubscribe: Unsubscribe,
     /// `[state]`
-    pub state: State,
+    pub state: StateSettings,
 }
 
 /// `[newsletter]`: who sends it and where it lives on the web.
@@ -186,7 +186,7 @@ pub struct Feed {
 
 /// `[subscribers]`
 #[derive(Debug, Clone)]
-pub struct Subscribers {
+pub struct SubscribersSettings {
     /// The CSV file.
     pub path: PathBuf,
 }
@@ -194,7 +194,7 @@ pub struct Subscribers {
 /// The delivery mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Transport {
+pub enum TransportKind {
     /// `.eml` files in `outbox_dir`.
     Outbox,
     /// An SMTP server.
@@ -205,7 +205,7 @@ pub enum Transport {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     /// Outbox or SMTP.
-    pub transport: Transport,
+    pub transport: TransportKind,
     /// Where the outbox transport writes.
     pub outbox_dir: PathBuf,
     /// Parallel SMTP connections.
@@ -232,7 +232,7 @@ pub enum Security {
 
 /// `[smtp]`
 #[derive(Debug, Clone)]
-pub struct Smtp {
+pub struct SmtpSettings {
     /// Server host name.
     pub host: String,
     /// Port (default by security: 465, 587 or 25).
@@ -262,7 +262,7 @@ pub struct Unsubscribe {
 
 /// `[state]`
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct StateSettings {
     /// The SQLite database.
     pub path: PathBuf,
 }

@@ -123,7 +123,7 @@ struct RawSubscribers {
 #[serde(deny_unknown_fields)]
 struct RawDelivery {
     #[serde(default = "default_transport")]
-    transport: Transport,
+    transport: TransportKind,
     #[serde(default = "default_outbox")]
     outbox_dir: PathBuf,
     #[serde(default = "default_concurrency")]
@@ -197,8 +197,8 @@ fn default_archive() -> PathBuf {
 fn default_subscribers() -> PathBuf {
     "content/subscribers.csv".into()
 }
-fn default_transport() -> Transport {
-    Transport::Outbox
+fn default_transport() -> TransportKind {
+    TransportKind::Outbox
 }
 fn default_outbox() -> PathBuf {
     "outbox".into()
@@ -307,13 +307,13 @@ impl Validator<'_> {
                 archive_dir: raw.feed.archive_dir,
                 max_items: raw.feed.max_items.map(Spanned::into_inner),
             },
-            subscribers: Subscribers {
+            subscribers: SubscribersSettings {
                 path: raw.subscribers.path,
             },
             delivery,
             smtp,
             unsubscribe,
-            state: State {
+            state: StateSettings {
                 path: raw.state.path,
             },
         })
@@ -559,9 +559,9 @@ impl Validator<'_> {
         })
     }
 
-    fn smtp(&self, s: RawSmtp, transport: Transport) -> Result<Smtp, Diagnostic> {
+    fn smtp(&self, s: RawSmtp, transport: TransportKind) -> Result<SmtpSettings, Diagnostic> {
         let security = *s.security.get_ref();
-        if transport == Transport::Smtp
+        if transport == TransportKind::Smtp
             && security == Security::None
             && !s.allow_insecure
             && !super::is_loopback(s.host.get_ref())
@@ -594,7 +594,7 @@ impl Validator<'_> {
             Security::Starttls => 587,
             Security::None => 25,
         });
-        Ok(Smtp {
+        Ok(SmtpSettings {
             host: s.host.into_inner(),
             port,
             security,

@@ -32,7 +32,7 @@ fn minimal_config_gets_defaults() {
     assert_eq!(c.schedule.timezone.tz, chrono_tz::America::New_York);
     assert_eq!(c.schedule.categories_per_issue, 1);
     assert_eq!(c.schedule.order, Order::Listed);
-    assert_eq!(c.delivery.transport, Transport::Outbox);
+    assert_eq!(c.delivery.transport, TransportKind::Outbox);
     assert_eq!(c.smtp.security, Security::Starttls);
     assert_eq!(c.smtp.port, 587);
     assert_eq!(c.content.topics, PathBuf::from("content/topics.md"));
@@ -47,7 +47,7 @@ fn the_shipped_config_parses_with_every_section() {
     let c = Config::parse(src).unwrap();
     assert_eq!(c.cfp.timezone.name, "America/New_York");
     assert_eq!(c.schedule.weekday, Weekday::Mon);
-    assert_eq!(c.delivery.transport, Transport::Outbox);
+    assert_eq!(c.delivery.transport, TransportKind::Outbox);
     assert!(c.newsletter.from.is_some());
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use lettre::Message;
 
-use crate::config::{Config, Transport as Kind};
+use crate::config::{Config, TransportKind as Kind};
 use crate::error::{Error, Result};
 
 /// The result of one attempt.

@@ -42,7 +42,7 @@ pub struct TopicList {
     /// The first level-1 heading.
     pub title: Option<String>,
     /// The "Published ..." line under the title.
-    pub published: Option<Published>,
+    pub published: Option<PublicationLine>,
     /// Categories in file order, hidden ones included.
     pub categories: Vec<Category>,
     /// Paragraphs that are not followed by a list.
@@ -54,7 +54,7 @@ pub struct TopicList {
 
 /// The publication line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Published {
+pub struct PublicationLine {
     /// As written, without "Published".
     pub text: String,
     /// The date, if the text parses as one.
@@ -397,7 +397,7 @@ fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagnostic> {
                         rest.trim_start_matches([':', ' '])
                             .trim_start_matches("on "),
                     );
-                    list.published = Some(Published {
+                    list.published = Some(PublicationLine {
                         date: parse_date(&text),
                         text,
                     });
