@@ -277,24 +277,21 @@ impl Config {
     /// Reads, parses and validates the file, resolving relative paths
     /// against its folder.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let src = crate::error::read_text(path).map_err(|e| {
-            if e.message().contains("no such file") {
-                Error::input(format!(
-                    "{}\nhelp: run `newsletter init` to start a project here, or point --config at your config.toml",
-                    e.message()
-                ))
-            } else if path.is_dir() {
+        let src = crate::error::read_text(path).map_err(|e| match e.io_kind() {
+            Some(std::io::ErrorKind::NotFound) => e.with_help(
+                "run `newsletter init` to start a project here, or point --config at your config.toml",
+            ),
+            Some(std::io::ErrorKind::IsADirectory) => {
                 let inside = path.join("config.toml");
-                let help = if inside.is_file() {
-                    format!("did you mean --config {}?", inside.display())
+                if inside.is_file() {
+                    e.with_help(format!("did you mean --config {}?", inside.display()))
                 } else {
-                    "--config names the configuration file itself (config.toml), not its folder"
-                        .to_string()
-                };
-                Error::input(format!("{}\nhelp: {help}", e.message()))
-            } else {
-                e
+                    e.with_help(
+                        "--config names the configuration file itself (config.toml), not its folder",
+                    )
+                }
             }
+            _ => e,
         })?;
         let mut config = Config::parse(&src).map_err(|d| d.into_error(path))?;
         config.path = path.to_path_buf();
@@ -332,20 +329,20 @@ impl Config {
     /// The sender address, required by commands that compose mail.
     pub fn from_address(&self) -> Result<&str> {
         self.newsletter.from.as_deref().ok_or_else(|| {
-            Error::input(format!(
-                "{}: [newsletter] from is not set; add for example from = \"Call for Proposals <cfp@example.org>\"",
-                self.path.display()
-            ))
+            Error::input(
+                "[newsletter] from is not set; add for example from = \"Call for Proposals <cfp@example.org>\"",
+            )
+            .in_file(&self.path)
         })
     }
 
     /// The public base URL, required by the feed and the archive.
     pub fn base_url(&self) -> Result<&str> {
         self.newsletter.base_url.as_deref().ok_or_else(|| {
-            Error::input(format!(
-                "{}: [newsletter] base_url is not set; add the public address of the archive, for example base_url = \"https://example.org/newsletter\"",
-                self.path.display()
-            ))
+            Error::input(
+                "[newsletter] base_url is not set; add the public address of the archive, for example base_url = \"https://example.org/newsletter\"",
+            )
+            .in_file(&self.path)
         })
     }
 }

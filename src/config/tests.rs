@@ -220,26 +220,37 @@ fn from_file_errors_name_the_file() {
     std::fs::write(&p, MINIMAL.replace("title =", "titel =")).unwrap();
     let e = Config::from_file(&p).unwrap_err();
     assert!(
-        e.message()
+        e.to_string()
             .starts_with(&format!("{}:3:1: unknown field `titel`", p.display())),
         "{}",
-        e.message()
+        e.to_string()
     );
     assert_eq!(e.exit_code(), 2);
     let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err();
-    assert!(e.message().contains("newsletter init"), "{}", e.message());
+    assert!(
+        e.to_string().contains("newsletter init"),
+        "{}",
+        e.to_string()
+    );
+    assert_eq!(e.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert!(e.help().is_some_and(|h| h.contains("newsletter init")));
+    assert!(!e.message().contains("help:"), "{}", e.message());
     // A folder: the config inside it is suggested when there is one.
     let e = Config::from_file(dir.path()).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(
-        e.message()
+        e.to_string()
             .ends_with(&format!("help: did you mean --config {}?", p.display())),
         "{}",
-        e.message()
+        e.to_string()
     );
     std::fs::remove_file(&p).unwrap();
     let e = Config::from_file(dir.path()).unwrap_err();
-    assert!(e.message().contains("not its folder"), "{}", e.message());
+    assert!(
+        e.to_string().contains("not its folder"),
+        "{}",
+        e.to_string()
+    );
 }
 
 #[test]

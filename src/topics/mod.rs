@@ -125,13 +125,12 @@ impl TopicList {
     /// Reads and parses the file; errors name it.
     pub fn from_file(path: &Path) -> crate::Result<TopicList> {
         let src = crate::error::read_text(path).map_err(|e| {
-            if path.is_dir() || !path.exists() {
-                crate::Error::input(format!(
-                    "{}\nhelp: `topics` under [content] in config.toml names the topic list, a Markdown file; create it or correct the path",
-                    e.message()
-                ))
-            } else {
-                e
+            use std::io::ErrorKind as K;
+            match e.io_kind() {
+                Some(K::NotFound | K::IsADirectory | K::NotADirectory) => e.with_help(
+                    "`topics` under [content] in config.toml names the topic list, a Markdown file; create it or correct the path",
+                ),
+                _ => e,
             }
         })?;
         TopicList::parse(&src).map_err(|d| d.into_error(path))
