@@ -12,16 +12,19 @@
 
 mod raw;
 mod toml_error;
+mod validate;
+mod weekday;
 mod zone;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
-pub use raw::{parse_weekday, weekday_name};
-pub use zone::{Zone, levenshtein};
+pub use validate::is_loopback;
+pub use weekday::{parse_weekday, weekday_name};
+pub use zone::{Zone, resolve_local};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
@@ -271,7 +274,7 @@ impl Config {
     /// Parses and validates TOML text. Relative paths stay relative; the
     /// error is a [`Diagnostic`] into `src`.
     pub fn parse(src: &str) -> Result<Config, Diagnostic> {
-        raw::parse(src)
+        validate::parse(src)
     }
 
     /// Reads, parses and validates the file, resolving relative paths
@@ -347,37 +350,5 @@ impl Config {
     }
 }
 
-impl Zone {
-    /// Resolves a local date-time here: a time that does not exist (a
-    /// daylight-saving gap) moves forward to the first valid instant; an
-    /// ambiguous one (a fold) takes the earlier.
-    pub fn resolve(&self, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
-        resolve_local(self.tz, local)
-    }
-}
-
-/// See [`Zone::resolve`].
-pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
-    let mut t = local;
-    // Gaps are at most a day long; walk forward a minute at a time.
-    for _ in 0..=(26 * 60) {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt;
-        }
-        t += chrono::Duration::minutes(1);
-    }
-    tz.from_utc_datetime(&local)
-}
-
 #[cfg(test)]
 mod tests;
-
-/// Whether `host` is this machine: `localhost` or a loopback address
-/// (plain-text SMTP is allowed there without `smtp.allow_insecure`).
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}

@@ -273,3 +273,24 @@ fn dst_gap_moves_forward_and_fold_takes_the_earlier() {
         "2024-11-03T01:30:00-04:00"
     );
 }
+
+#[test]
+fn aoe_is_utc_minus_12_and_keeps_its_name() {
+    let z = Zone::parse("AoE").unwrap();
+    assert_eq!(z.name, "AoE");
+    use chrono::{Offset, TimeZone};
+    let off =
+        z.tz.offset_from_utc_date(&chrono::NaiveDate::from_ymd_opt(2024, 4, 24).unwrap());
+    assert_eq!(off.fix().local_minus_utc(), -12 * 3600);
+}
+
+#[test]
+fn unknown_zones_get_suggestions() {
+    let (msg, help) = Zone::parse("America/New_Yrok").unwrap_err();
+    assert_eq!(msg, "unknown time zone `America/New_Yrok`");
+    assert!(help.contains("America/New_York"), "{help}");
+    let (_, help) = Zone::parse("New York").unwrap_err();
+    assert!(help.contains("America/New_York"), "{help}");
+    let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
+    assert!(help.starts_with("write an IANA"), "{help}");
+}

@@ -54,7 +54,8 @@ pub struct Position {
 pub struct Error {
     kind: Kind,
     message: String,
-    location: Option<Location>,
+    /// Boxed: keeps `Result<T, Error>` small.
+    location: Option<Box<Location>>,
     help: Option<String>,
     io_kind: Option<std::io::ErrorKind>,
     source: Option<Source>,
@@ -101,16 +102,16 @@ impl Error {
     /// Says the error is about the file `path` as a whole: it is printed
     /// `path: message`.
     pub fn in_file(mut self, path: &Path) -> Self {
-        self.location = Some(Location {
+        self.location = Some(Box::new(Location {
             path: path.to_path_buf(),
             position: None,
-        });
+        }));
         self
     }
 
     /// Sets where the error is.
     pub fn with_location(mut self, location: Location) -> Self {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
@@ -162,7 +163,7 @@ impl Error {
 
     /// Where the error is, if it is about a file.
     pub fn location(&self) -> Option<&Location> {
-        self.location.as_ref()
+        self.location.as_deref()
     }
 
     /// The kind of the I/O failure, for an error made by [`Error::io`].
@@ -184,7 +185,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         diagnostic::write(
             f,
-            self.location.as_ref(),
+            self.location.as_deref(),
             &self.message,
             self.help.as_deref(),
         )

@@ -102,3 +102,9 @@ fn read_text_rejects_invalid_utf8_with_a_position_and_drops_a_bom() {
     std::fs::write(&p, "\u{feff}# T").unwrap();
     assert_eq!(read_text(&p).unwrap(), "# T");
 }
+
+#[test]
+fn results_stay_small() {
+    // clippy's result_large_err limit: the location is boxed to stay under it.
+    assert!(std::mem::size_of::<Error>() <= 128);
+}

@@ -381,9 +381,7 @@ fn suggest_category(topics: &TopicList, name: &str) -> String {
         .iter()
         .filter(|c| {
             let n = normalize_name(&c.name);
-            n.contains(&wanted)
-                || wanted.contains(&n)
-                || crate::config::levenshtein(&n, &wanted) <= (wanted.chars().count() / 3).max(2)
+            n.contains(&wanted) || wanted.contains(&n) || crate::suggest::is_close(&n, &wanted)
         })
         .map(|c| c.name.as_str())
         .take(3)
