@@ -9,6 +9,10 @@
 //!
 //! Secrets never live in the file: the SMTP password and the unsubscribe
 //! secret are read from environment variables whose *names* it gives.
+//!
+//! Files: `raw.rs` the TOML shape (serde), `toml_error.rs` TOML errors
+//! reworded, `validate.rs` the checks that turn the shape into a
+//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names.
 
 mod raw;
 mod toml_error;
