@@ -69,7 +69,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         // Missing secrets are the environment's, not the files': a dry run
         // warns about them (exit 0) so it can run anywhere.
         let mut warnings = Vec::new();
-        let smtp = p.config.delivery.transport == crate::config::Transport::Smtp;
+        let smtp = p.config.delivery.transport == crate::config::TransportKind::Smtp;
         let password = if smtp && p.config.smtp.username.is_some() && password.is_none() {
             warnings.push(format!(
                 "a real send would be refused: smtp.username is set and the environment variable {} (smtp.password_env) is empty",

@@ -84,12 +84,8 @@ pub fn unsubscribe(
         .map(|e| (String::new(), e.clone()))
         .collect();
     if let Some(path) = &args.file {
-        let text = crate::error::read_text(path).map_err(|e| {
-            Error::input(format!(
-                "{}\nhelp: --file takes a text file with one address per line",
-                e.message()
-            ))
-        })?;
+        let text = crate::error::read_text(path)
+            .map_err(|e| e.with_help("--file takes a text file with one address per line"))?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if !line.is_empty() && !line.starts_with('#') {

@@ -9,19 +9,26 @@
 //!
 //! Secrets never live in the file: the SMTP password and the unsubscribe
 //! secret are read from environment variables whose *names* it gives.
+//!
+//! Files: `raw.rs` the TOML shape (serde), `toml_error.rs` TOML errors
+//! reworded, `validate.rs` the checks that turn the shape into a
+//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names.
 
 mod raw;
 mod toml_error;
+mod validate;
+mod weekday;
 mod zone;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
-pub use raw::{parse_weekday, weekday_name};
-pub use zone::{Zone, levenshtein};
+pub use validate::is_loopback;
+pub use weekday::{parse_weekday, weekday_name};
+pub use zone::{Zone, resolve_local};
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
@@ -43,15 +50,15 @@ pub struct Config {
     /// `[feed]`
     pub feed: Feed,
     /// `[subscribers]`
-    pub subscribers: Subscribers,
+    pub subscribers: SubscribersSettings,
     /// `[delivery]`
     pub delivery: Delivery,
     /// `[smtp]`
-    pub smtp: Smtp,
+    pub smtp: SmtpSettings,
     /// `[unsubscribe]`
     pub unsubscribe: Unsubscribe,
     /// `[state]`
-    pub state: State,
+    pub state: StateSettings,
 }
 
 /// `[newsletter]`: who sends it and where it lives on the web.
@@ -186,7 +193,7 @@ pub struct Feed {
 
 /// `[subscribers]`
 #[derive(Debug, Clone)]
-pub struct Subscribers {
+pub struct SubscribersSettings {
     /// The CSV file.
     pub path: PathBuf,
 }
@@ -194,7 +201,7 @@ pub struct Subscribers {
 /// The delivery mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Transport {
+pub enum TransportKind {
     /// `.eml` files in `outbox_dir`.
     Outbox,
     /// An SMTP server.
@@ -205,7 +212,7 @@ pub enum Transport {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     /// Outbox or SMTP.
-    pub transport: Transport,
+    pub transport: TransportKind,
     /// Where the outbox transport writes.
     pub outbox_dir: PathBuf,
     /// Parallel SMTP connections.
@@ -232,7 +239,7 @@ pub enum Security {
 
 /// `[smtp]`
 #[derive(Debug, Clone)]
-pub struct Smtp {
+pub struct SmtpSettings {
     /// Server host name.
     pub host: String,
     /// Port (default by security: 465, 587 or 25).
@@ -262,7 +269,7 @@ pub struct Unsubscribe {
 
 /// `[state]`
 #[derive(Debug, Clone)]
-pub struct State {
+pub struct StateSettings {
     /// The SQLite database.
     pub path: PathBuf,
 }
@@ -271,30 +278,27 @@ impl Config {
     /// Parses and validates TOML text. Relative paths stay relative; the
     /// error is a [`Diagnostic`] into `src`.
     pub fn parse(src: &str) -> Result<Config, Diagnostic> {
-        raw::parse(src)
+        validate::parse(src)
     }
 
     /// Reads, parses and validates the file, resolving relative paths
     /// against its folder.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let src = crate::error::read_text(path).map_err(|e| {
-            if e.message().contains("no such file") {
-                Error::input(format!(
-                    "{}\nhelp: run `newsletter init` to start a project here, or point --config at your config.toml",
-                    e.message()
-                ))
-            } else if path.is_dir() {
+        let src = crate::error::read_text(path).map_err(|e| match e.io_kind() {
+            Some(std::io::ErrorKind::NotFound) => e.with_help(
+                "run `newsletter init` to start a project here, or point --config at your config.toml",
+            ),
+            Some(std::io::ErrorKind::IsADirectory) => {
                 let inside = path.join("config.toml");
-                let help = if inside.is_file() {
-                    format!("did you mean --config {}?", inside.display())
+                if inside.is_file() {
+                    e.with_help(format!("did you mean --config {}?", inside.display()))
                 } else {
-                    "--config names the configuration file itself (config.toml), not its folder"
-                        .to_string()
-                };
-                Error::input(format!("{}\nhelp: {help}", e.message()))
-            } else {
-                e
+                    e.with_help(
+                        "--config names the configuration file itself (config.toml), not its folder",
+                    )
+                }
             }
+            _ => e,
         })?;
         let mut config = Config::parse(&src).map_err(|d| d.into_error(path))?;
         config.path = path.to_path_buf();
@@ -332,55 +336,23 @@ impl Config {
     /// The sender address, required by commands that compose mail.
     pub fn from_address(&self) -> Result<&str> {
         self.newsletter.from.as_deref().ok_or_else(|| {
-            Error::input(format!(
-                "{}: [newsletter] from is not set; add for example from = \"Call for Proposals <cfp@example.org>\"",
-                self.path.display()
-            ))
+            Error::input(
+                "[newsletter] from is not set; add for example from = \"Call for Proposals <cfp@example.org>\"",
+            )
+            .in_file(&self.path)
         })
     }
 
     /// The public base URL, required by the feed and the archive.
     pub fn base_url(&self) -> Result<&str> {
         self.newsletter.base_url.as_deref().ok_or_else(|| {
-            Error::input(format!(
-                "{}: [newsletter] base_url is not set; add the public address of the archive, for example base_url = \"https://example.org/newsletter\"",
-                self.path.display()
-            ))
+            Error::input(
+                "[newsletter] base_url is not set; add the public address of the archive, for example base_url = \"https://example.org/newsletter\"",
+            )
+            .in_file(&self.path)
         })
     }
 }
 
-impl Zone {
-    /// Resolves a local date-time here: a time that does not exist (a
-    /// daylight-saving gap) moves forward to the first valid instant; an
-    /// ambiguous one (a fold) takes the earlier.
-    pub fn resolve(&self, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
-        resolve_local(self.tz, local)
-    }
-}
-
-/// See [`Zone::resolve`].
-pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
-    let mut t = local;
-    // Gaps are at most a day long; walk forward a minute at a time.
-    for _ in 0..=(26 * 60) {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt;
-        }
-        t += chrono::Duration::minutes(1);
-    }
-    tz.from_utc_datetime(&local)
-}
-
 #[cfg(test)]
 mod tests;
-
-/// Whether `host` is this machine: `localhost` or a loopback address
-/// (plain-text SMTP is allowed there without `smtp.allow_insecure`).
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}

@@ -32,7 +32,7 @@ fn minimal_config_gets_defaults() {
     assert_eq!(c.schedule.timezone.tz, chrono_tz::America::New_York);
     assert_eq!(c.schedule.categories_per_issue, 1);
     assert_eq!(c.schedule.order, Order::Listed);
-    assert_eq!(c.delivery.transport, Transport::Outbox);
+    assert_eq!(c.delivery.transport, TransportKind::Outbox);
     assert_eq!(c.smtp.security, Security::Starttls);
     assert_eq!(c.smtp.port, 587);
     assert_eq!(c.content.topics, PathBuf::from("content/topics.md"));
@@ -47,7 +47,7 @@ fn the_shipped_config_parses_with_every_section() {
     let c = Config::parse(src).unwrap();
     assert_eq!(c.cfp.timezone.name, "America/New_York");
     assert_eq!(c.schedule.weekday, Weekday::Mon);
-    assert_eq!(c.delivery.transport, Transport::Outbox);
+    assert_eq!(c.delivery.transport, TransportKind::Outbox);
     assert!(c.newsletter.from.is_some());
 }
 
@@ -220,26 +220,37 @@ fn from_file_errors_name_the_file() {
     std::fs::write(&p, MINIMAL.replace("title =", "titel =")).unwrap();
     let e = Config::from_file(&p).unwrap_err();
     assert!(
-        e.message()
+        e.to_string()
             .starts_with(&format!("{}:3:1: unknown field `titel`", p.display())),
         "{}",
-        e.message()
+        e.to_string()
     );
     assert_eq!(e.exit_code(), 2);
     let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err();
-    assert!(e.message().contains("newsletter init"), "{}", e.message());
+    assert!(
+        e.to_string().contains("newsletter init"),
+        "{}",
+        e.to_string()
+    );
+    assert_eq!(e.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert!(e.help().is_some_and(|h| h.contains("newsletter init")));
+    assert!(!e.message().contains("help:"), "{}", e.message());
     // A folder: the config inside it is suggested when there is one.
     let e = Config::from_file(dir.path()).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(
-        e.message()
+        e.to_string()
             .ends_with(&format!("help: did you mean --config {}?", p.display())),
         "{}",
-        e.message()
+        e.to_string()
     );
     std::fs::remove_file(&p).unwrap();
     let e = Config::from_file(dir.path()).unwrap_err();
-    assert!(e.message().contains("not its folder"), "{}", e.message());
+    assert!(
+        e.to_string().contains("not its folder"),
+        "{}",
+        e.to_string()
+    );
 }
 
 #[test]
@@ -261,4 +272,25 @@ fn dst_gap_moves_forward_and_fold_takes_the_earlier() {
         resolve_local(ny, fold).to_rfc3339(),
         "2024-11-03T01:30:00-04:00"
     );
+}
+
+#[test]
+fn aoe_is_utc_minus_12_and_keeps_its_name() {
+    let z = Zone::parse("AoE").unwrap();
+    assert_eq!(z.name, "AoE");
+    use chrono::{Offset, TimeZone};
+    let off =
+        z.tz.offset_from_utc_date(&chrono::NaiveDate::from_ymd_opt(2024, 4, 24).unwrap());
+    assert_eq!(off.fix().local_minus_utc(), -12 * 3600);
+}
+
+#[test]
+fn unknown_zones_get_suggestions() {
+    let (msg, help) = Zone::parse("America/New_Yrok").unwrap_err();
+    assert_eq!(msg, "unknown time zone `America/New_Yrok`");
+    assert!(help.contains("America/New_York"), "{help}");
+    let (_, help) = Zone::parse("New York").unwrap_err();
+    assert!(help.contains("America/New_York"), "{help}");
+    let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
+    assert!(help.starts_with("write an IANA"), "{help}");
 }

@@ -1,7 +1,10 @@
 //! Time zone names: IANA names, `UTC`, and `AoE` (Anywhere on Earth,
 //! UTC-12, the usual CFP deadline zone).
 
+use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::{TZ_VARIANTS, Tz};
+
+use crate::suggest::{levenshtein, max_distance};
 
 /// A time zone with the name the user wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +43,13 @@ impl Zone {
             }
         }
     }
+
+    /// Resolves a local date-time here: a time that does not exist (a
+    /// daylight-saving gap) moves forward to the first valid instant; an
+    /// ambiguous one (a fold) takes the earlier.
+    pub fn resolve(&self, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
+        resolve_local(self.tz, local)
+    }
 }
 
 /// Up to three zone names close to `wanted`: same name ignoring case and
@@ -68,7 +78,7 @@ fn suggestions(wanted: &str) -> Vec<String> {
         })
         .collect();
     scored.sort();
-    let limit = (w_city.chars().count() / 3).max(2);
+    let limit = max_distance(&w_city);
     scored
         .into_iter()
         .filter(|(d, _)| *d <= limit)
@@ -77,43 +87,15 @@ fn suggestions(wanted: &str) -> Vec<String> {
         .collect()
 }
 
-/// Edit distance between two strings, in characters.
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+/// See [`Zone::resolve`].
+pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
+    let mut t = local;
+    // Gaps are at most a day long; walk forward a minute at a time.
+    for _ in 0..=(26 * 60) {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt;
         }
-        prev = cur;
+        t += chrono::Duration::minutes(1);
     }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aoe_is_utc_minus_12_and_keeps_its_name() {
-        let z = Zone::parse("AoE").unwrap();
-        assert_eq!(z.name, "AoE");
-        use chrono::{Offset, TimeZone};
-        let off =
-            z.tz.offset_from_utc_date(&chrono::NaiveDate::from_ymd_opt(2024, 4, 24).unwrap());
-        assert_eq!(off.fix().local_minus_utc(), -12 * 3600);
-    }
-
-    #[test]
-    fn unknown_zones_get_suggestions() {
-        let (msg, help) = Zone::parse("America/New_Yrok").unwrap_err();
-        assert_eq!(msg, "unknown time zone `America/New_Yrok`");
-        assert!(help.contains("America/New_York"), "{help}");
-        let (_, help) = Zone::parse("New York").unwrap_err();
-        assert!(help.contains("America/New_York"), "{help}");
-        let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
-        assert!(help.starts_with("write an IANA"), "{help}");
-    }
+    tz.from_utc_datetime(&local)
 }

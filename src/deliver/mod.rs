@@ -33,7 +33,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use lettre::Message;
 
-use crate::config::{Config, Transport as Kind};
+use crate::config::{Config, TransportKind as Kind};
 use crate::error::Result;
 use crate::state::State;
 use crate::subscribers::{InvalidRow, Row, Subscriber};

@@ -124,9 +124,10 @@ impl Plan {
             .find(|i| i.number == number)
             .ok_or_else(|| {
                 Error::input(format!(
-                    "--issue {number}: there is no issue {number}; the plan has issues 1 to {}\nhelp: pick a number from `newsletter plan`",
+                    "--issue {number}: there is no issue {number}; the plan has issues 1 to {}",
                     self.issues.len()
                 ))
+                .with_help("pick a number from `newsletter plan`")
             })
     }
 }
@@ -203,12 +204,13 @@ pub fn plan(config: &Config, topics: &TopicList) -> Result<Plan> {
     if eligible.is_empty() {
         let hidden = topics.categories.iter().filter(|c| c.hidden).count();
         return Err(Error::input(format!(
-            "{}: no category of {} is left to schedule (categories: {}, hidden inside <!-- -->: {hidden}, excluded by schedule.exclude: {})\nhelp: remove names from schedule.exclude, set schedule.include_hidden = true, or add visible categories to the topic list",
-            config.path.display(),
+            "no category of {} is left to schedule (categories: {}, hidden inside <!-- -->: {hidden}, excluded by schedule.exclude: {})",
             config.content.topics.display(),
             topics.categories.len(),
             excluded.len()
-        )));
+        ))
+        .in_file(&config.path)
+        .with_help("remove names from schedule.exclude, set schedule.include_hidden = true, or add visible categories to the topic list"));
     }
     let order = match s.order {
         Order::Listed => eligible.clone(),
@@ -279,11 +281,12 @@ fn send_slots(config: &Config) -> Result<Vec<Slot>> {
         let at = resolve_local(tz, date.and_time(s.time));
         if at < opens || at >= closes {
             return Err(Error::input(format!(
-                "{}: the last call ({} at {}) falls outside the CFP\nhelp: change schedule.last_call_days",
-                config.path.display(),
+                "the last call ({} at {}) falls outside the CFP",
                 date,
                 s.time.format("%H:%M")
-            )));
+            ))
+            .in_file(&config.path)
+            .with_help("change schedule.last_call_days"));
         }
         slots.retain(|sl| sl.at.date_naive() < date);
         slots.push(Slot {
@@ -294,11 +297,12 @@ fn send_slots(config: &Config) -> Result<Vec<Slot>> {
     }
     if slots.is_empty() {
         return Err(Error::input(format!(
-            "{}: no {} at {} falls between cfp.opens and cfp.closes, so there is nothing to send\nhelp: check [cfp] opens/closes and [schedule] weekday/time",
-            config.path.display(),
+            "no {} at {} falls between cfp.opens and cfp.closes, so there is nothing to send",
             crate::config::weekday_name(s.weekday),
             s.time.format("%H:%M")
-        )));
+        ))
+        .in_file(&config.path)
+        .with_help("check [cfp] opens/closes and [schedule] weekday/time"));
     }
     Ok(slots)
 }
@@ -377,9 +381,7 @@ fn suggest_category(topics: &TopicList, name: &str) -> String {
         .iter()
         .filter(|c| {
             let n = normalize_name(&c.name);
-            n.contains(&wanted)
-                || wanted.contains(&n)
-                || crate::config::levenshtein(&n, &wanted) <= (wanted.chars().count() / 3).max(2)
+            n.contains(&wanted) || wanted.contains(&n) || crate::suggest::is_close(&n, &wanted)
         })
         .map(|c| c.name.as_str())
         .take(3)

@@ -142,14 +142,19 @@ fn pin_naming_an_unknown_category_points_into_the_config() {
     );
     let e = plan(&c, &t).unwrap_err();
     assert!(
-        e.message().starts_with(
+        e.to_string().starts_with(
             "config.toml:12:12: a pin names `Bee`, which is not a category of the topic list"
         ),
         "{}",
-        e.message()
+        e.to_string()
     );
-    assert!(e.message().contains("did you mean `B`?"), "{}", e.message());
-    assert!(!e.message().contains("`A`"), "{}", e.message());
+    assert!(
+        e.to_string().contains("did you mean `B`?"),
+        "{}",
+        e.to_string()
+    );
+    assert_eq!(e.help(), Some("did you mean `B`?"));
+    assert!(!e.to_string().contains("`A`"), "{}", e.to_string());
     assert_eq!(e.exit_code(), 2);
 }
 
@@ -169,9 +174,9 @@ fn exclude_leaves_categories_out_and_unknown_names_are_errors() {
     );
     let e = plan(&c, &t).unwrap_err();
     assert!(
-        e.message().contains("schedule.exclude names `Nope`"),
+        e.to_string().contains("schedule.exclude names `Nope`"),
         "{}",
-        e.message()
+        e.to_string()
     );
 }
 
@@ -298,10 +303,10 @@ fn no_send_day_in_the_window_is_an_error() {
     );
     let e = plan(&c, &t).unwrap_err();
     assert!(
-        e.message()
+        e.to_string()
             .contains("no monday at 09:00 falls between cfp.opens and cfp.closes"),
         "{}",
-        e.message()
+        e.to_string()
     );
 }
 

@@ -210,18 +210,18 @@ fn from_file_names_the_file() {
     std::fs::write(&p, "# T\n\n* orphan\n").unwrap();
     let e = TopicList::from_file(&p).unwrap_err();
     assert!(
-        e.message().starts_with(&format!(
+        e.to_string().starts_with(&format!(
             "{}:3:1: a list with no category before it",
             p.display()
         )),
         "{}",
-        e.message()
+        e.to_string()
     ); // Missing, or a folder: bad input that says where the path comes from.
     for missing in [dir.path().join("nope.md"), dir.path().to_path_buf()] {
         let e = TopicList::from_file(&missing).unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        assert!(e.message().contains(&missing.display().to_string()));
-        assert!(e.message().contains("[content]"), "{}", e.message());
+        assert!(e.to_string().contains(&missing.display().to_string()));
+        assert!(e.to_string().contains("[content]"), "{}", e.to_string());
     }
 }
 
