@@ -1,7 +1,10 @@
 //! `newsletter check`: loads and validates everything, prints warnings.
 
-use super::{Project, emit, warn_all};
-use crate::error::{Error, Result};
+use super::output::plural;
+use super::{emit, warn_all, with_note};
+use crate::error::Result;
+use crate::project::Project;
+use crate::publish;
 use crate::render::{IssueContext, Renderer, SubscriberContext};
 
 /// Validates the project; exit 0 when it is usable.
@@ -41,7 +44,7 @@ pub fn run(p: &Project) -> Result<u8> {
         p.plan.issues.len(),
         subscribers,
         warnings.len(),
-        if warnings.len() == 1 { "" } else { "s" }
+        plural(warnings.len())
     ))?;
     Ok(0)
 }
@@ -83,14 +86,16 @@ fn render_all(p: &Project) -> Result<()> {
                 renderer.email_html(&issue, who)?;
                 renderer.email_text(&issue, who)?;
             }
-            super::feed::check_issue(p, &renderer, issue)
+            publish::check_issue(p, &renderer, issue)
         });
         if let Err(e) = rendered {
-            return Err(Error::input(format!(
-                "{}\nnote: this came up while rendering issue {} of the plan",
-                e.message(),
-                planned.number
-            )));
+            return Err(with_note(
+                e,
+                &format!(
+                    "note: this came up while rendering issue {} of the plan",
+                    planned.number
+                ),
+            ));
         }
     }
     Ok(())

@@ -4,8 +4,9 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::{Project, emit};
+use super::emit;
 use crate::error::Result;
+use crate::project::Project;
 use crate::schedule::{IssueKind, IssueState};
 use crate::state::State;
 

@@ -4,10 +4,11 @@
 //! the subject goes to standard error, so `preview > issue.html` keeps a
 //! clean file while the organizer still sees the subject.
 
-use super::{Project, emit, issue};
+use super::emit;
 use crate::cli::{PreviewArgs, PreviewFormat};
-use crate::compose::Composer;
 use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::publish::{self, IssueAsSent};
 use crate::render::{IssueContext, Renderer, SubscriberContext};
 use crate::state::State;
 
@@ -25,7 +26,11 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
     let renderer = Renderer::load(&p.config.templates.dir)?;
     // As subscribers get it: the frozen record once the issue is published.
     let state = State::open_existing(&p.config.state.path)?;
-    let (issue, subject, _) = issue::context(p, planned, &renderer, state.as_ref())?;
+    let IssueAsSent {
+        context: issue,
+        subject,
+        ..
+    } = publish::issue_as_sent(p, planned, &renderer, state.as_ref())?;
     let body = match args.format {
         PreviewFormat::Eml => {
             let (message, _) = message_for(p, &renderer, &issue, &subject, args.to.as_deref())?;
@@ -62,10 +67,7 @@ fn message_for(
     subject: &str,
     to: Option<&str>,
 ) -> Result<(lettre::Message, String)> {
-    let composer = Composer::new(
-        &p.config,
-        std::env::var(&p.config.unsubscribe.secret_env).ok(),
-    )?;
+    let composer = p.composer()?;
     if composer.needs_secret() && !composer.has_secret() {
         eprintln!(
             "note: {} is not set, so the unsubscribe tokens in this preview are empty",
@@ -98,11 +100,7 @@ fn personal(p: &Project, to: Option<&str>) -> Result<SubscriberContext> {
         return Ok(SubscriberContext::sample());
     };
     let sub = crate::compose::one_address(addr, "--to")?;
-    let composer = Composer::new(
-        &p.config,
-        std::env::var(&p.config.unsubscribe.secret_env).ok(),
-    )
-    .ok();
+    let composer = p.composer().ok();
     Ok(SubscriberContext {
         unsubscribe_url: composer
             .and_then(|c| c.unsubscribe_url(&sub.key))

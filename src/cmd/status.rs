@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::emit;
+use super::{emit, with_note};
 use crate::cli::UnsubscribeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -85,10 +85,10 @@ pub fn unsubscribe(
         .collect();
     if let Some(path) = &args.file {
         let text = crate::error::read_text(path).map_err(|e| {
-            Error::input(format!(
-                "{}\nhelp: --file takes a text file with one address per line",
-                e.message()
-            ))
+            with_note(
+                e,
+                "help: --file takes a text file with one address per line",
+            )
         })?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
