@@ -15,6 +15,7 @@ pub mod deliver;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod preview;
 pub mod project;
 pub mod publish;
 pub mod render;

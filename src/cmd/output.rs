@@ -1,10 +1,15 @@
-//! Output helpers the commands share: the progress of a send and the
-//! report of invalid subscriber rows.
+//! Output helpers the commands share: a send as it runs (notices, the
+//! progress bar or log lines) and the report of invalid subscriber rows.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use crate::deliver;
+use super::emit;
+use crate::campaign::{Notice, Observer, Start};
+use crate::deliver::{self, Summary};
+use crate::error::Result;
 use crate::subscribers::InvalidRow;
 
 /// How many invalid rows a report lists before it sums up the rest.
@@ -34,6 +39,57 @@ pub fn invalid_rows(path: &Path, invalid: &[InvalidRow], lead: &str) -> String {
 /// The plural ending of a count: "" for one, "s" otherwise.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The run as it goes: notices on standard output, the start and the
+/// progress on standard error. Once delivery starts, SIGINT and SIGTERM
+/// set `stop` instead of ending the process.
+pub struct Terminal {
+    stop: Arc<AtomicBool>,
+    progress: Option<Progress>,
+}
+
+impl Terminal {
+    /// Nothing drawn yet; `stop` is what the signals will set.
+    pub fn new(stop: Arc<AtomicBool>) -> Self {
+        Terminal {
+            stop,
+            progress: None,
+        }
+    }
+}
+
+impl Observer for Terminal {
+    fn notice(&mut self, notice: Notice) -> Result<()> {
+        match notice {
+            Notice::CfpClosedShowingFinal => emit(
+                "note: the CFP has closed, so a real send would send nothing; showing the final issue\n",
+            ),
+        }
+    }
+
+    fn started(&mut self, start: &Start<'_>) {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register(sig, Arc::clone(&self.stop));
+        }
+        eprintln!(
+            "sending issue {} \"{}\" via {}",
+            start.issue, start.subject, start.target
+        );
+        self.progress = Some(Progress::new(start.total));
+    }
+
+    fn progress(&mut self, summary: &Summary) {
+        if let Some(p) = &mut self.progress {
+            p.tick(summary);
+        }
+    }
+
+    fn finished(&mut self, last: Option<&Summary>) {
+        if let Some(p) = &mut self.progress {
+            p.finish(last);
+        }
+    }
 }
 
 /// A progress bar on a terminal (count, rate, ETA), else a log line every

@@ -5,13 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::emit;
-use super::output::{Progress, invalid_rows, plural};
+use super::output::{Terminal, invalid_rows, plural};
 use crate::campaign::{
-    self, DryRunReport, NothingDue, Notice, Observer, SendOutcome, SendReport, SendRequest, Start,
-    TestReport,
+    self, DryRunReport, NothingDue, SendOutcome, SendReport, SendRequest, TestReport,
 };
 use crate::cli::SendArgs;
-use crate::deliver::Summary;
 use crate::error::Result;
 use crate::project::Project;
 
@@ -25,10 +23,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         dry_run: args.dry_run,
         stop: &stop,
     };
-    let mut terminal = Terminal {
-        stop: Arc::clone(&stop),
-        progress: None,
-    };
+    let mut terminal = Terminal::new(Arc::clone(&stop));
     match campaign::send(p, &req, &mut terminal)? {
         SendOutcome::NothingDue(why) => emit(&nothing_due(why))?,
         SendOutcome::Test(report) => emit(&test(&report))?,
@@ -39,47 +34,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         }
     }
     Ok(0)
-}
-
-/// The run as it goes: notices on standard output, the start and the
-/// progress on standard error. Once delivery starts, SIGINT and SIGTERM
-/// set `stop` instead of ending the process.
-struct Terminal {
-    stop: Arc<AtomicBool>,
-    progress: Option<Progress>,
-}
-
-impl Observer for Terminal {
-    fn notice(&mut self, notice: Notice) -> Result<()> {
-        match notice {
-            Notice::CfpClosedShowingFinal => emit(
-                "note: the CFP has closed, so a real send would send nothing; showing the final issue\n",
-            ),
-        }
-    }
-
-    fn started(&mut self, start: &Start<'_>) {
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            let _ = signal_hook::flag::register(sig, Arc::clone(&self.stop));
-        }
-        eprintln!(
-            "sending issue {} \"{}\" via {}",
-            start.issue, start.subject, start.target
-        );
-        self.progress = Some(Progress::new(start.total));
-    }
-
-    fn progress(&mut self, summary: &Summary) {
-        if let Some(p) = &mut self.progress {
-            p.tick(summary);
-        }
-    }
-
-    fn finished(&mut self, last: Option<&Summary>) {
-        if let Some(p) = &mut self.progress {
-            p.finish(last);
-        }
-    }
 }
 
 fn nothing_due(why: NothingDue) -> String {

@@ -10,6 +10,7 @@
 //! page and guid never change afterwards.
 
 mod frozen;
+mod overview;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -23,6 +24,7 @@ use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
 pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent};
+pub use overview::{PlanRow, plan_rows};
 
 /// Publishes the feed and the archive as of `p.now` (what `newsletter
 /// feed` does). Everything is rendered once before anything is written, so
