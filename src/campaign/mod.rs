@@ -291,3 +291,6 @@ fn deliver_issue(
 fn missing_secret(composer: &Composer) -> bool {
     composer.needs_secret() && !composer.has_secret()
 }
+
+#[cfg(test)]
+mod tests;

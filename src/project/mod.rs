@@ -121,3 +121,6 @@ impl Project {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
