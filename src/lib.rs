@@ -22,6 +22,7 @@ pub mod render;
 pub mod schedule;
 pub mod state;
 pub mod subscribers;
+pub mod suppress;
 pub mod topics;
 
 use std::ffi::OsString;
