@@ -3,6 +3,11 @@
 //!
 //! Data flows one way: files -> [`config`] and [`topics`] -> [`schedule`]
 //! (the plan) -> rendered issue -> messages -> transport and state.
+//!
+//! The library is the product: a front door (the CLI's commands) loads a
+//! [`project::Project`] (files and environment, read once) and makes one
+//! call: [`campaign::send`], [`publish::run`], [`preview::preview`],
+//! [`suppress::record`].
 
 pub mod archive;
 pub mod campaign;
