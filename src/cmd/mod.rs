@@ -69,3 +69,6 @@ pub fn with_note(err: Error, note: &str) -> Error {
         Kind::Failed => Error::failed(message),
     }
 }
+
+#[cfg(test)]
+mod tests;

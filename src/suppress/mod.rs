@@ -98,3 +98,6 @@ pub fn record(
         given: keys.len(),
     })
 }
+
+#[cfg(test)]
+mod tests;
