@@ -6,11 +6,12 @@
 //!
 //! The library is the product: a front door (the CLI's commands) loads a
 //! [`project::Project`] (files and environment, read once) and makes one
-//! call: [`campaign::send`], [`publish::run`], [`preview::preview`],
-//! [`suppress::record`].
+//! call: [`campaign::send`], [`check::check`], [`publish::run`],
+//! [`preview::preview`], [`suppress::record`].
 
 pub mod archive;
 pub mod campaign;
+pub mod check;
 pub mod cli;
 pub mod clock;
 mod cmd;
