@@ -1,33 +1,51 @@
-//! What `send` and `preview` share: the issue as subscribers get it (the
-//! frozen record once published, else the current files).
+//! The frozen issue: the record that fixes an issue's context and subject
+//! at its first send (or publication), and the issue as subscribers get it
+//! (the frozen record once published, else the current files).
 
 use chrono::{DateTime, Utc};
 
-use super::Project;
 use crate::error::{Error, Result};
+use crate::project::Project;
 use crate::render::{IssueContext, Renderer};
 use crate::schedule::PlannedIssue;
 use crate::state::{FrozenIssue, State};
 
+/// An issue's render context and subject, as subscribers get it.
+pub struct IssueAsSent {
+    /// The render context.
+    pub context: IssueContext,
+    /// The subject line.
+    pub subject: String,
+    /// Whether it came from the frozen record (the issue is published).
+    pub frozen: bool,
+}
+
 /// The context and subject of `issue`: from the frozen record when the
 /// state has one (a published issue never changes), else built now.
-/// Returns whether it came frozen.
-pub fn context(
+pub fn issue_as_sent(
     p: &Project,
     issue: &PlannedIssue,
     renderer: &Renderer,
     state: Option<&State>,
-) -> Result<(IssueContext, String, bool)> {
+) -> Result<IssueAsSent> {
     let frozen = match state {
         Some(s) => s.frozen(issue.number)?,
         None => None,
     };
     match frozen {
-        Some(f) => Ok((decode(p, &f)?, f.subject, true)),
+        Some(f) => Ok(IssueAsSent {
+            context: decode(p, &f)?,
+            subject: f.subject,
+            frozen: true,
+        }),
         None => {
-            let ctx = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
-            let subject = renderer.subject(&ctx)?;
-            Ok((ctx, subject, false))
+            let context = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
+            let subject = renderer.subject(&context)?;
+            Ok(IssueAsSent {
+                context,
+                subject,
+                frozen: false,
+            })
         }
     }
 }
