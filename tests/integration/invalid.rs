@@ -8,11 +8,10 @@
 //! Subscriber rows that are bad are not fatal (they are skipped and
 //! listed); `bad_rows_are_listed_with_their_lines` covers them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::project::{Project, copy_over, newsletter, root, text};
+use crate::support::project::{Project, copy_over, newsletter, root, text, tree_with_folders};
 
 /// Files of a case folder that describe the case rather than overlay the
 /// project.
@@ -30,26 +29,6 @@ fn base_project() -> tempfile::TempDir {
         .shipped_subscribers()
         .shipped_templates()
         .build()
-}
-
-/// Every file and folder under `dir` (relative path -> contents; `None`
-/// for a folder).
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Option<Vec<u8>>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_path_buf();
-            if path.is_dir() {
-                out.insert(rel, None);
-                walk(root, &path, out);
-            } else {
-                out.insert(rel, Some(std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// One case folder, read.
@@ -155,9 +134,9 @@ fn cases() -> Vec<Case> {
 /// Runs one case; returns what is wrong with the outcome, if anything.
 fn check_case(case: &Case) -> Vec<String> {
     let project = case.project();
-    let before = tree(project.path());
+    let before = tree_with_folders(project.path());
     let out = case.run(project.path());
-    let after = tree(project.path());
+    let after = tree_with_folders(project.path());
     let dir = project.path().display().to_string();
     let stderr = text(&out.stderr).replace(&dir, "[PROJECT]");
     let mut problems = Vec::new();
@@ -268,12 +247,16 @@ fn run(project: &Path, args: &[&str]) -> Output {
 #[test]
 fn bad_rows_are_listed_with_their_lines_by_check() {
     let project = bad_rows_project();
-    let before = tree(project.path());
+    let before = tree_with_folders(project.path());
     let out = run(project.path(), &["check"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(tree(project.path()), before, "check wrote something");
+    assert_eq!(
+        tree_with_folders(project.path()),
+        before,
+        "check wrote something"
+    );
     let rows: Vec<&str> = stderr
         .lines()
         .filter_map(|l| l.strip_prefix("warning: content/subscribers.csv:"))
@@ -299,11 +282,15 @@ fn bad_rows_are_listed_with_their_lines_by_check() {
 #[test]
 fn bad_rows_are_skipped_and_reported_by_send() {
     let project = bad_rows_project();
-    let before = tree(project.path());
+    let before = tree_with_folders(project.path());
     let out = run(project.path(), &["send", "--dry-run"]);
     let all = text(&out.stdout) + &text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert_eq!(tree(project.path()), before, "the dry run wrote something");
+    assert_eq!(
+        tree_with_folders(project.path()),
+        before,
+        "the dry run wrote something"
+    );
     assert!(all.contains("recipients: 3 "), "{all}");
     assert!(all.contains("10 invalid rows"), "{all}");
     for (line, reason) in &BAD_ROWS[..5] {

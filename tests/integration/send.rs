@@ -5,27 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::mail::header as unfolded_header;
-use crate::support::project::{Project, run, text};
-
-fn tree(dir: &Path) -> BTreeSet<(PathBuf, Vec<u8>)> {
-    let mut out = BTreeSet::new();
-    for e in walk(dir) {
-        out.insert((e.clone(), std::fs::read(&e).unwrap_or_default()));
-    }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        v.push(p.clone());
-        if p.is_dir() {
-            v.extend(walk(&p));
-        }
-    }
-    v
-}
+use crate::support::project::{Project, newsletter, run, text, tree_with_folders};
 
 fn outbox(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir.join("outbox"))
@@ -41,7 +21,7 @@ fn outbox(dir: &Path) -> Vec<String> {
 #[test]
 fn dry_run_composes_everything_and_writes_nothing() {
     let dir = Project::new().shipped_subscribers().build();
-    let before = tree(dir.path());
+    let before = tree_with_folders(dir.path());
     let out = run(dir.path(), &["send", "--dry-run", "--now", "2024-03-20"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
@@ -52,7 +32,11 @@ fn dry_run_composes_everything_and_writes_nothing() {
     assert!(s.contains("recipients: 10 (first: ana.lima@example.com, bob@example.org, zoe.angstrom@example.net)"), "{s}");
     assert!(s.contains("2 invalid rows"), "{s}");
     assert!(s.contains("transport: outbox"), "{s}");
-    assert_eq!(tree(dir.path()), before, "dry run changed the file system");
+    assert_eq!(
+        tree_with_folders(dir.path()),
+        before,
+        "dry run changed the file system"
+    );
 }
 
 #[test]
@@ -153,8 +137,7 @@ fn suppressed_addresses_are_skipped_until_undone() {
 #[test]
 fn an_https_unsubscribe_url_without_secret_is_refused_before_sending() {
     let dir = Project::new().shipped_subscribers().build();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let out = newsletter(dir.path())
         .args(["send", "--now", "2024-03-20"])
         .env_remove("NEWSLETTER_UNSUBSCRIBE_SECRET")
         .output()
@@ -344,10 +327,8 @@ fn a_published_issue_keeps_its_frozen_content_after_the_topic_list_changes() {
 #[test]
 fn dry_run_warns_about_missing_secrets_and_rejects_what_a_real_send_would() {
     let dir = Project::new().shipped_subscribers().build();
-    let o = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let o = newsletter(dir.path())
         .args(["send", "--dry-run", "--now", "2024-03-20"])
-        .env_remove("NEWSLETTER_NOW")
         .env_remove("NEWSLETTER_UNSUBSCRIBE_SECRET")
         .output()
         .unwrap();
@@ -365,7 +346,7 @@ fn dry_run_warns_about_missing_secrets_and_rejects_what_a_real_send_would() {
         .replace("transport = \"outbox\"", "transport = \"smtp\"")
         .replace("security = \"starttls\"", "security = \"none\"");
     std::fs::write(&config, s).unwrap();
-    let before = tree(dir.path());
+    let before = tree_with_folders(dir.path());
     let o = run(dir.path(), &["send", "--dry-run", "--now", "2024-03-20"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
     assert!(
@@ -373,7 +354,7 @@ fn dry_run_warns_about_missing_secrets_and_rejects_what_a_real_send_would() {
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(tree(dir.path()), before);
+    assert_eq!(tree_with_folders(dir.path()), before);
 }
 
 /// On a terminal (a pseudo-terminal from util-linux's `script`), `send`

@@ -1,9 +1,8 @@
 //! `newsletter send` over real TCP to the test SMTP server.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
-use crate::support::project::{Project, Smtp, list, out, send};
+use crate::support::project::{Project, Smtp, list, newsletter, out, send};
 use crate::support::smtp::{Act, Config as ServerConfig, Fault, Server};
 
 #[test]
@@ -85,8 +84,7 @@ fn transient_failures_retry_and_permanent_ones_are_recorded_not_retried() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(got, want);
-    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let status = newsletter(dir.path())
         .args(["status", "--issue", "3"])
         .output()
         .unwrap();
@@ -138,8 +136,7 @@ fn a_wrong_password_stops_before_anything_is_marked_and_is_never_printed() {
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     assert!(!out(&o).contains("right-password"));
     assert!(server.messages().is_empty());
-    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let status = newsletter(dir.path())
         .args(["status", "--json"])
         .output()
         .unwrap();
@@ -174,11 +171,9 @@ fn resume_after_sigkill_misses_nobody() {
         .smtp(&Smtp::new(server.port))
         .subscribers(&list(n))
         .build();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let mut child = newsletter(dir.path())
         .args(["send", "--now", "2024-03-20"])
         .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "k")
-        .env_remove("NEWSLETTER_NOW")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -202,8 +197,7 @@ fn resume_after_sigkill_misses_nobody() {
     );
     let repeats = msgs.len() - n;
     assert!(repeats <= 4, "{repeats} repeats for 4 connections");
-    let status = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .current_dir(dir.path())
+    let status = newsletter(dir.path())
         .args(["status", "--json"])
         .output()
         .unwrap();
