@@ -112,7 +112,7 @@ pub struct SendReport {
 }
 
 impl SendReport {
-    /// The process exit code: delivery's ([`deliver::exit_code`]), at
+    /// The process exit code: delivery's (`deliver::exit_code`), at
     /// least 1 when the feed failed.
     pub fn exit_code(&self) -> u8 {
         let code = deliver::exit_code(&self.summary);
