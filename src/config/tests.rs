@@ -294,3 +294,83 @@ fn unknown_zones_get_suggestions() {
     let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
     assert!(help.starts_with("write an IANA"), "{help}");
 }
+
+/// The keys the parser knows in `table` (`""` for the top level), read
+/// from its own "unknown field" message; `None` when `table` is not a
+/// table of the parser.
+fn known_keys(table: &str) -> Option<Vec<String>> {
+    const PROBE: &str = "zzz_probe";
+    let header = format!("[{table}]\n");
+    let src = if table.is_empty() {
+        format!("{PROBE} = 1\n{MINIMAL}")
+    } else if MINIMAL.contains(&header) {
+        MINIMAL.replace(&header, &format!("{header}{PROBE} = 1\n"))
+    } else {
+        // An array of tables (`[[schedule.pin]]`) or a plain one.
+        let probe = format!("{MINIMAL}\n[[{table}]]\n{PROBE} = 1\n");
+        match Config::parse(&probe) {
+            Err(d) if d.message.starts_with(&format!("unknown field `{PROBE}`")) => probe,
+            _ => format!("{MINIMAL}\n{header}{PROBE} = 1\n"),
+        }
+    };
+    let message = Config::parse(&src).err()?.message;
+    let expected = message
+        .strip_prefix(&format!("unknown field `{PROBE}`, expected "))?
+        .to_string();
+    Some(
+        expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn the_shipped_config_shows_every_key_the_parser_knows() {
+    // The shipped config.toml promises "every option is present here".
+    let shipped = include_str!("../../config.toml");
+    // Section name (commented-out headers count) -> the keys written in it,
+    // commented out or not.
+    let mut sections: Vec<(String, Vec<String>)> = vec![(String::new(), Vec::new())];
+    for line in shipped.lines() {
+        let line = line.trim_start_matches('#').trim();
+        if line.starts_with('[') {
+            let name = line.trim_matches(|c| c == '[' || c == ']').trim();
+            sections.push((name.to_string(), Vec::new()));
+        } else if let Some((key, _)) = line.split_once(" = ")
+            && !key.contains(' ')
+            && let Some((_, keys)) = sections.last_mut()
+        {
+            keys.push(key.to_string());
+        }
+    }
+    let tables = known_keys("").unwrap();
+    assert!(tables.contains(&"delivery".to_string()), "{tables:?}");
+    let mut checked = 0;
+    for table in &tables {
+        for key in known_keys(table).unwrap() {
+            let nested = format!("{table}.{key}");
+            let (section, key) = match known_keys(&nested) {
+                Some(sub) => {
+                    for k in sub {
+                        assert!(
+                            sections.iter().any(|(s, ks)| *s == nested && ks.contains(&k)),
+                            "config.toml does not show `{k}` under [[{nested}]]"
+                        );
+                        checked += 1;
+                    }
+                    continue;
+                }
+                None => (table.clone(), key),
+            };
+            assert!(
+                sections.iter().any(|(s, ks)| *s == section && ks.contains(&key)),
+                "config.toml does not show `{key}` under [{section}]"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} keys checked");
+}
