@@ -237,6 +237,9 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
     );
     let out = run_in(&proj, &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A new organizer's first run warns of nothing.
+    assert_eq!(text(&out.stderr), "");
+    assert!(text(&out.stdout).ends_with("; 0 warnings\n"), "{}", text(&out.stdout));
     let before = std::fs::read(proj.join("config.toml")).unwrap();
     let out = run_in(dir.path(), &["init", "proj"]);
     assert_bad_input(&out, "not overwriting existing files");
@@ -245,7 +248,19 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
 
 #[test]
 fn check_lists_every_invalid_subscriber_row() {
-    let out = run_in(&root(), &["check", "--now", "2024-03-01"]);
+    // The shipped list (what `init` copies) is clean; the rows that used to
+    // be bad in it live in tests/fixtures/subscribers/two-bad-rows.csv.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["config.toml", "content/topics.md"] {
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        std::fs::copy(root().join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::copy(
+        root().join("tests/fixtures/subscribers/two-bad-rows.csv"),
+        dir.path().join("content/subscribers.csv"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
