@@ -356,7 +356,9 @@ fn the_shipped_config_shows_every_key_the_parser_knows() {
                 Some(sub) => {
                     for k in sub {
                         assert!(
-                            sections.iter().any(|(s, ks)| *s == nested && ks.contains(&k)),
+                            sections
+                                .iter()
+                                .any(|(s, ks)| *s == nested && ks.contains(&k)),
                             "config.toml does not show `{k}` under [[{nested}]]"
                         );
                         checked += 1;
@@ -366,7 +368,9 @@ fn the_shipped_config_shows_every_key_the_parser_knows() {
                 None => (table.clone(), key),
             };
             assert!(
-                sections.iter().any(|(s, ks)| *s == section && ks.contains(&key)),
+                sections
+                    .iter()
+                    .any(|(s, ks)| *s == section && ks.contains(&key)),
                 "config.toml does not show `{key}` under [{section}]"
             );
             checked += 1;

@@ -321,10 +321,9 @@ fn open_error(path: &Path, err: io::Error) -> Error {
     );
     let e = Error::io(READ_ACTION, path, err);
     if hint {
-        Error::input(format!(
-            "{}\nhelp: `path` under [subscribers] in config.toml names the list, a CSV file with an `email` column; create it or correct the path",
-            e.message()
-        ))
+        e.with_help(
+            "`path` under [subscribers] in config.toml names the list, a CSV file with an `email` column; create it or correct the path",
+        )
     } else {
         e
     }

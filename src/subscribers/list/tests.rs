@@ -60,8 +60,8 @@ fn the_shipped_list_is_clean() {
 #[test]
 fn the_list_with_two_bad_rows_has_ten_subscribers_and_names_the_two() {
     // The list `init` used to ship, kept here with its two bad rows.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/subscribers/two-bad-rows.csv");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subscribers/two-bad-rows.csv");
     let (count, invalid_rows) = scan(&path).unwrap();
     assert_eq!(count, 10);
     assert_eq!(
@@ -419,17 +419,18 @@ fn a_header_only_file_has_no_rows() {
 
 #[test]
 fn open_rejects_a_missing_file_and_a_directory() {
-    const HINT: &str = "help: `path` under [subscribers] in config.toml names the list, \
+    const HINT: &str = "`path` under [subscribers] in config.toml names the list, \
                         a CSV file with an `email` column; create it or correct the path";
     let dir = tempfile::tempdir().unwrap();
     let err = Subscribers::open(dir.path()).unwrap_err();
     assert_eq!(
         err.message(),
         format!(
-            "cannot read the subscriber list {}: it is a folder, not a file\n{HINT}",
+            "cannot read the subscriber list {}: it is a folder, not a file",
             dir.path().display()
         )
     );
+    assert_eq!(err.help(), Some(HINT));
     assert_eq!(err.exit_code(), 2);
 
     let missing = dir.path().join("subscribers.csv");
@@ -437,10 +438,11 @@ fn open_rejects_a_missing_file_and_a_directory() {
     assert_eq!(
         err.message(),
         format!(
-            "cannot read the subscriber list {}: no such file or folder\n{HINT}",
+            "cannot read the subscriber list {}: no such file or folder",
             missing.display()
         )
     );
+    assert_eq!(err.help(), Some(HINT));
     assert_eq!(err.exit_code(), 2);
 
     std::fs::write(&missing, "").unwrap();
