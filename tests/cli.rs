@@ -239,7 +239,11 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A new organizer's first run warns of nothing.
     assert_eq!(text(&out.stderr), "");
-    assert!(text(&out.stdout).ends_with("; 0 warnings\n"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).ends_with("; 0 warnings\n"),
+        "{}",
+        text(&out.stdout)
+    );
     let before = std::fs::read(proj.join("config.toml")).unwrap();
     let out = run_in(dir.path(), &["init", "proj"]);
     assert_bad_input(&out, "not overwriting existing files");
