@@ -89,7 +89,10 @@ fn offset_datetimes_and_bare_dates_are_rejected() {
     let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = 2024-03-04"));
     assert_eq!(d.message, "cfp.opens needs both a date and a time");
     let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = \"March 4\""));
-    assert!(d.message.contains("invalid type"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "cfp.opens must be a date-time without quotes, not a string (\"March 4\")"
+    );
 }
 
 #[test]
@@ -188,7 +191,10 @@ fn wrong_types_and_enum_values_are_reported() {
     assert!(d.message.contains("unknown value `smpt`"), "{}", d.message);
     assert_eq!(d.line, 16);
     let d = err(&with("[delivery]\nconcurrency = \"four\"\n"));
-    assert!(d.message.contains("invalid type"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "delivery.concurrency must be a whole number of 0 or more, not a string (\"four\")"
+    );
     let d = err(&with("[delivery]\nconcurrency = 0\n"));
     assert_eq!(d.message, "delivery.concurrency must be from 1 to 256");
 }
@@ -377,4 +383,148 @@ fn the_shipped_config_shows_every_key_the_parser_knows() {
         }
     }
     assert!(checked > 40, "only {checked} keys checked");
+}
+
+#[test]
+fn language_must_be_a_language_tag() {
+    for ok in [
+        "en",
+        "de",
+        "pt-BR",
+        "zh-Hant",
+        "zh-Hant-TW",
+        "sr-Latn-RS",
+        "es-419",
+        "x-klingon",
+    ] {
+        let c = Config::parse(&MINIMAL.replace(
+            "title = \"CFP Weekly\"",
+            &format!("title = \"T\"\nlanguage = \"{ok}\""),
+        ))
+        .unwrap();
+        assert_eq!(c.newsletter.language, ok);
+    }
+    for bad in [
+        "not a tag!",
+        "",
+        "e",
+        "english",
+        "en_US",
+        "en-",
+        "-en",
+        "en--US",
+        "en-toolongsubtag",
+        "x",
+    ] {
+        let d = err(&MINIMAL.replace(
+            "title = \"CFP Weekly\"",
+            &format!("title = \"T\"\nlanguage = \"{bad}\""),
+        ));
+        assert_eq!(
+            d.message,
+            format!("newsletter.language `{bad}` is not a language tag"),
+            "{bad}"
+        );
+        assert_eq!((d.line, d.col), (4, 12));
+    }
+}
+
+#[test]
+fn port_zero_is_rejected_and_other_ports_kept() {
+    let d = err(&with("[smtp]\nport = 0\n"));
+    assert!(d.message.starts_with("smtp.port is 0"), "{}", d.message);
+    assert!(d.help.unwrap().contains("from 1 to 65535"));
+    for port in [1u16, 2525, 65535] {
+        let c = Config::parse(&with(&format!("[smtp]\nport = {port}\n"))).unwrap();
+        assert_eq!(c.smtp.port, port);
+    }
+    let d = err(&with("[smtp]\nport = 65536\n"));
+    assert!(
+        d.message
+            .ends_with("expected a whole number from 1 to 65535"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn a_url_with_a_character_it_cannot_hold_says_which_and_where() {
+    let d = err(&MINIMAL.replace(
+        "timezone = \"America/New_York\"",
+        "timezone = \"America/New_York\"\nsubmit_url = \"https://x.org/cfp\\\"\"",
+    ));
+    assert_eq!(
+        d.message,
+        "cfp.submit_url has `\"` at character 18, which a URL cannot contain as is"
+    );
+    assert!(
+        d.help
+            .unwrap()
+            .starts_with("write it percent-encoded as %22")
+    );
+    let d = err(&with(
+        "[unsubscribe]\nurl = \"https://x.org/u?t={token} x\"\n",
+    ));
+    assert!(
+        d.message.contains("has a space at character 26"),
+        "{}",
+        d.message
+    );
+    assert!(d.help.unwrap().contains("%20"));
+    // Not absolute: said so, as before.
+    let d = err(&with("[unsubscribe]\nurl = \"x.org/u\"\n"));
+    assert!(
+        d.message.ends_with("is not an absolute https or http URL"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn pin_errors_suggest_a_send_day_of_this_cfp() {
+    // MINIMAL: the CFP runs 2024-03-04 to 2024-04-24, sends on mondays.
+    let pin = |date: &str| {
+        err(&with(&format!(
+            "[[schedule.pin]]\ncategory = \"A\"\ndate = {date}\n"
+        )))
+    };
+    let d = pin("2024-04-02");
+    assert_eq!(
+        d.help.unwrap(),
+        "write a monday from 2024-03-04 to 2024-04-22 (the send days inside the CFP), such as date = 2024-04-01, the monday nearest to 2024-04-02"
+    );
+    assert!(
+        pin("2024-04-05")
+            .help
+            .unwrap()
+            .contains("date = 2024-04-08,")
+    );
+    assert!(
+        pin("2024-01-02")
+            .help
+            .unwrap()
+            .contains("date = 2024-03-04,")
+    );
+    assert!(
+        pin("2024-06-03")
+            .help
+            .unwrap()
+            .contains("date = 2024-04-22,")
+    );
+    // Another weekday and another CFP: the suggestion follows them.
+    let src = with("[[schedule.pin]]\ncategory = \"A\"\ndate = 2024-03-04\n")
+        .replace("weekday = \"monday\"", "weekday = \"friday\"");
+    assert!(
+        err(&src)
+            .help
+            .unwrap()
+            .contains("a friday from 2024-03-08 to 2024-04-19")
+    );
+    let short = with("[[schedule.pin]]\ncategory = \"A\"\ndate = 2024-03-06\n")
+        .replace("2024-03-04T00:00:00", "2024-03-05T00:00:00")
+        .replace("2024-04-24T23:59:00", "2024-03-08T23:59:00");
+    assert_eq!(
+        err(&short).help.unwrap(),
+        "the CFP (2024-03-05 to 2024-03-08) has no monday: remove the pin, or change schedule.weekday"
+    );
 }

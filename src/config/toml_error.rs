@@ -271,7 +271,7 @@ fn plain_type(rust: &str) -> Option<&'static str> {
     Some(match rust {
         "usize" | "u64" => "a whole number of 0 or more",
         "u32" => "a whole number from 0 to 4294967295",
-        "u16" => "a whole number from 0 to 65535",
+        "u16" => "a whole number from 1 to 65535",
         "path string" => "a file path in quotes",
         _ => return None,
     })

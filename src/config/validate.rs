@@ -90,6 +90,16 @@ impl Validator<'_> {
         for url in [&n.base_url].into_iter().flatten() {
             self.url(url, "newsletter.base_url", &["https", "http"])?;
         }
+        if !is_language_tag(n.language.get_ref()) {
+            return Err(self.err(
+                n.language.span(),
+                format!(
+                    "newsletter.language `{}` is not a language tag",
+                    n.language.get_ref()
+                ),
+                "write a BCP 47 tag: a language code, optionally a region or script, joined by hyphens, such as en, de, pt-BR or zh-Hant",
+            ));
+        }
         for m in [&n.from, &n.reply_to].into_iter().flatten() {
             if m.get_ref().parse::<lettre::message::Mailbox>().is_err() {
                 return Err(self.err(
@@ -105,7 +115,7 @@ impl Validator<'_> {
             base_url: n
                 .base_url
                 .map(|u| u.into_inner().trim_end_matches('/').to_string()),
-            language: n.language,
+            language: n.language.into_inner(),
             from: n.from.map(Spanned::into_inner),
             reply_to: n.reply_to.map(Spanned::into_inner),
         })
@@ -113,25 +123,51 @@ impl Validator<'_> {
 
     fn url(&self, url: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<(), Diagnostic> {
         let s = url.get_ref();
-        let ok = schemes.iter().any(|scheme| {
+        let absolute = schemes.iter().any(|scheme| {
             s.strip_prefix(scheme)
                 .and_then(|r| r.strip_prefix("://"))
                 .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-        }) && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
-        if ok {
-            Ok(())
-        } else {
-            Err(self.err(
+        });
+        if !absolute {
+            return Err(self.err(
                 url.span(),
                 format!(
                     "{key} `{s}` is not an absolute {} URL",
                     schemes.join(" or ")
                 ),
                 format!("write a full address starting with {}://", schemes[0]),
-            ))
+            ));
         }
+        // An absolute URL with a character a URL cannot hold as is: say
+        // which, where, and how to write it.
+        if let Some((at, c)) = s
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
+        {
+            let what = match c {
+                ' ' => "a space".to_string(),
+                '"' | '<' | '>' => format!("`{c}`"),
+                c => format!("the character U+{:04X}", u32::from(c)),
+            };
+            let mut utf8 = [0u8; 4];
+            let encoded: String = c
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect();
+            return Err(self.err(
+                url.span(),
+                format!(
+                    "{key} has {what} at character {}, which a URL cannot contain as is",
+                    at + 1
+                ),
+                format!(
+                    "write it percent-encoded as {encoded}, or remove it if it came in by mistake (a stray quote or space when pasting)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn datetime(
@@ -251,19 +287,20 @@ impl Validator<'_> {
     }
 
     fn pin(&self, p: &RawPin, cfp: &Cfp, weekday: Weekday) -> Result<Pin, Diagnostic> {
-        let help = "write the date of a send day inside the CFP, such as date = 2024-03-18";
         let d = p.date.get_ref();
-        let date = match (d.date, d.time, d.offset) {
-            (Some(d), None, None) => {
-                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
-            }
+        let written = d
+            .date
+            .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()));
+        let help = pin_help(written, cfp, weekday);
+        let date = match (written, d.time, d.offset) {
+            (Some(date), None, None) => Some(date),
             _ => None,
         }
         .ok_or_else(|| {
             self.err(
                 p.date.span(),
                 "a pin's date must be a plain date (YYYY-MM-DD)",
-                help,
+                &help,
             )
         })?;
         if date < cfp.opens.date() || date > cfp.closes.date() {
@@ -274,7 +311,7 @@ impl Validator<'_> {
                     cfp.opens.date(),
                     cfp.closes.date()
                 ),
-                help,
+                &help,
             ));
         }
         if chrono::Datelike::weekday(&date) != weekday {
@@ -285,7 +322,7 @@ impl Validator<'_> {
                     weekday_name(chrono::Datelike::weekday(&date)),
                     weekday_name(weekday)
                 ),
-                help,
+                &help,
             ));
         }
         Ok(Pin {
@@ -351,7 +388,16 @@ impl Validator<'_> {
                 "use a number of seconds such as 60",
             ));
         }
-        let port = s.port.unwrap_or(match security {
+        if let Some(port) = &s.port
+            && *port.get_ref() == 0
+        {
+            return Err(self.err(
+                port.span(),
+                "smtp.port is 0, which is not a port a server can listen on",
+                "use your mail server's port, from 1 to 65535 (usually 587 for starttls, 465 for tls, 25 for none), or remove the key for that default",
+            ));
+        }
+        let port = s.port.map(Spanned::into_inner).unwrap_or(match security {
             Security::Tls => 465,
             Security::Starttls => 587,
             Security::None => 25,
@@ -389,6 +435,60 @@ impl Validator<'_> {
             secret_env: u.secret_env,
         })
     }
+}
+
+/// The help of a pin error: a send day inside the CFP, the one nearest
+/// to the date written if there is one.
+fn pin_help(written: Option<NaiveDate>, cfp: &Cfp, weekday: Weekday) -> String {
+    use chrono::Datelike;
+    let (first, last) = (cfp.opens.date(), cfp.closes.date());
+    let days_to = (7 + weekday.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
+    let first_send = first + chrono::Duration::days(i64::from(days_to));
+    if first_send > last {
+        return format!(
+            "the CFP ({first} to {last}) has no {}: remove the pin, or change schedule.weekday",
+            weekday_name(weekday)
+        );
+    }
+    let last_send = first_send + chrono::Duration::weeks((last - first_send).num_days() / 7);
+    let suggestion = match written {
+        Some(w) if w <= first_send => first_send,
+        Some(w) if w >= last_send => last_send,
+        Some(w) => {
+            // The send day nearest to w (the earlier of two as near).
+            let before = first_send + chrono::Duration::weeks((w - first_send).num_days() / 7);
+            let after = before + chrono::Duration::weeks(1);
+            if (w - before) <= (after - w) {
+                before
+            } else {
+                after
+            }
+        }
+        None => first_send,
+    };
+    let near = match written {
+        Some(w) if w != suggestion => format!(", the {} nearest to {w}", weekday_name(weekday)),
+        _ => String::new(),
+    };
+    format!(
+        "write a {} from {first_send} to {last_send} (the send days inside the CFP), such as date = {suggestion}{near}",
+        weekday_name(weekday)
+    )
+}
+
+/// Whether `tag` looks like a BCP 47 language tag: a primary language of
+/// 2 to 3 letters (or `i`/`x` for the grandfathered and private forms),
+/// then subtags of 1 to 8 letters or digits, joined by hyphens.
+pub(super) fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let primary_ok = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        || primary.eq_ignore_ascii_case("x")
+        || primary.eq_ignore_ascii_case("i");
+    primary_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        && !(primary.len() == 1 && !tag.contains('-'))
 }
 
 fn named(s: Spanned<String>) -> Named {
