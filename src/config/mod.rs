@@ -12,13 +12,16 @@
 //!
 //! Files: `raw.rs` the TOML shape (serde), `toml_error.rs` TOML errors
 //! reworded, `validate.rs` the checks that turn the shape into a
-//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names.
+//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names,
+//! `zone_suggest.rs` the help for a UTC offset or an abbreviation given as
+//! a zone.
 
 mod raw;
 mod toml_error;
 mod validate;
 mod weekday;
 mod zone;
+mod zone_suggest;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -282,7 +282,7 @@ fn dst_gap_moves_forward_and_fold_takes_the_earlier() {
 
 #[test]
 fn aoe_is_utc_minus_12_and_keeps_its_name() {
-    let z = Zone::parse("AoE").unwrap();
+    let z = Zone::parse("AoE", NaiveDate::from_ymd_opt(2024, 3, 4).unwrap()).unwrap();
     assert_eq!(z.name, "AoE");
     use chrono::{Offset, TimeZone};
     let off =
@@ -292,12 +292,21 @@ fn aoe_is_utc_minus_12_and_keeps_its_name() {
 
 #[test]
 fn unknown_zones_get_suggestions() {
-    let (msg, help) = Zone::parse("America/New_Yrok").unwrap_err();
+    let (msg, help) = Zone::parse(
+        "America/New_Yrok",
+        NaiveDate::from_ymd_opt(2024, 3, 4).unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(msg, "unknown time zone `America/New_Yrok`");
     assert!(help.contains("America/New_York"), "{help}");
-    let (_, help) = Zone::parse("New York").unwrap_err();
+    let (_, help) =
+        Zone::parse("New York", NaiveDate::from_ymd_opt(2024, 3, 4).unwrap()).unwrap_err();
     assert!(help.contains("America/New_York"), "{help}");
-    let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
+    let (_, help) = Zone::parse(
+        "Qqqqqqqqqqqq/Zzzzzzz",
+        NaiveDate::from_ymd_opt(2024, 3, 4).unwrap(),
+    )
+    .unwrap_err();
     assert!(help.starts_with("write an IANA"), "{help}");
 }
 
@@ -527,4 +536,60 @@ fn pin_errors_suggest_a_send_day_of_this_cfp() {
         err(&short).help.unwrap(),
         "the CFP (2024-03-05 to 2024-03-08) has no monday: remove the pin, or change schedule.weekday"
     );
+}
+
+#[test]
+fn a_utc_offset_as_zone_suggests_the_etc_zone_and_says_its_sign_is_reversed() {
+    let near = NaiveDate::from_ymd_opt(2024, 3, 4).unwrap();
+    let (msg, help) = Zone::parse("GMT+1", near).unwrap_err();
+    assert_eq!(msg, "unknown time zone `GMT+1`");
+    assert!(
+        help.starts_with("for UTC+1 write Etc/GMT-1 (the Etc/GMT zones count the other way round: Etc/GMT+1 is UTC-1)"),
+        "{help}"
+    );
+    // The suggested zone is what was meant.
+    use chrono::{Offset, TimeZone};
+    let etc: chrono_tz::Tz = "Etc/GMT-1".parse().unwrap();
+    assert_eq!(
+        etc.offset_from_utc_date(&near).fix().local_minus_utc(),
+        3600
+    );
+    for (name, start) in [
+        ("UTC-5", "for UTC-5 write Etc/GMT+5 "),
+        ("utc+05:00", "for UTC+5 write Etc/GMT-5 "),
+        ("+0100", "for UTC+1 write Etc/GMT-1 "),
+        ("UTC+00:00", "for UTC write Etc/GMT;"),
+        ("UTC+5:30", "there is no fixed-offset zone for UTC+5:30; "),
+    ] {
+        let (_, help) = Zone::parse(name, near).unwrap_err();
+        assert!(help.starts_with(start), "{name}: {help}");
+    }
+    let (_, help) = Zone::parse("UTC+5:30", near).unwrap_err();
+    assert!(help.contains("Asia/Kolkata"), "{help}");
+}
+
+#[test]
+fn an_abbreviation_as_zone_suggests_the_zones_that_use_it() {
+    let near = NaiveDate::from_ymd_opt(2024, 3, 4).unwrap();
+    let (_, help) = Zone::parse("WAT", near).unwrap_err();
+    assert!(
+        help.starts_with("WAT is an abbreviation, not a zone name; the zones that use it: Africa/"),
+        "{help}"
+    );
+    assert!(help.contains(" at UTC+1"), "{help}");
+    assert!(!help.contains("WET"), "{help}");
+    // One abbreviation, several offsets: each offset named.
+    let (_, help) = Zone::parse("cst", near).unwrap_err();
+    for part in ["America/Chicago", "at UTC-6", "at UTC+8", "at UTC-5"] {
+        assert!(help.contains(part), "{part}: {help}");
+    }
+    // Summer abbreviations are found half a year on.
+    let (_, help) = Zone::parse("CEST", near).unwrap_err();
+    assert!(
+        help.contains("Europe/") && help.contains("at UTC+2"),
+        "{help}"
+    );
+    // Not an abbreviation: close names, as before.
+    let (_, help) = Zone::parse("Europe/Berln", near).unwrap_err();
+    assert_eq!(help, "did you mean Europe/Berlin?");
 }

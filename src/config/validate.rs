@@ -206,14 +206,16 @@ impl Validator<'_> {
         }
     }
 
-    fn zone(&self, v: &Spanned<String>) -> Result<Zone, Diagnostic> {
-        Zone::parse(v.get_ref()).map_err(|(msg, help)| self.err(v.span(), msg, help))
+    /// A zone name; `near` (the CFP's opening) dates the offsets and
+    /// abbreviations suggested.
+    fn zone(&self, v: &Spanned<String>, near: NaiveDate) -> Result<Zone, Diagnostic> {
+        Zone::parse(v.get_ref(), near).map_err(|(msg, help)| self.err(v.span(), msg, help))
     }
 
     fn cfp(&self, c: RawCfp) -> Result<Cfp, Diagnostic> {
         let opens = self.datetime(&c.opens, "cfp.opens")?;
         let closes = self.datetime(&c.closes, "cfp.closes")?;
-        let timezone = self.zone(&c.timezone)?;
+        let timezone = self.zone(&c.timezone, opens.date())?;
         if timezone.resolve(closes) <= timezone.resolve(opens) {
             return Err(self.err(
                 c.closes.span(),
@@ -249,7 +251,7 @@ impl Validator<'_> {
             )
         })?;
         let timezone = match &s.timezone {
-            Some(z) => self.zone(z)?,
+            Some(z) => self.zone(z, cfp.opens.date())?,
             None => cfp.timezone.clone(),
         };
         if *s.categories_per_issue.get_ref() == 0 {
