@@ -163,7 +163,14 @@ fn check_warns_about_unscheduled_categories() {
     let out = run_in(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): Novel Uses for Django, API,"), "{err}");
+    // Each name quoted: names may hold commas.
+    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): `Novel Uses for Django`, `API`, `How to Use/Better Popular CMS`,"), "{err}");
+    let out = run_in(dir.path(), &["plan"]);
+    assert!(
+        text(&out.stdout).contains("Unscheduled (no slot left): `Novel Uses for Django`, `API`,"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

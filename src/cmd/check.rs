@@ -18,7 +18,7 @@ pub fn run(p: &Project) -> Result<u8> {
             } else {
                 "ies get"
             },
-            p.category_names(&p.plan.unscheduled).join(", ")
+            p.quoted_names(&p.plan.unscheduled)
         ));
     }
     let dir = &p.config.templates.dir;
