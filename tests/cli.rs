@@ -275,7 +275,7 @@ fn check_lists_every_invalid_subscriber_row() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("warning: content/subscribers.csv:8: invalid email address `not-an-address`"),
+        err.contains("warning: content/subscribers.csv:8: column 2 (`email`): invalid email address `not-an-address`"),
         "{err}"
     );
     assert!(

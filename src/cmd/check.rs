@@ -58,15 +58,9 @@ fn subscriber_warnings(p: &Project, warnings: &mut Vec<String>) -> Result<String
         ));
         return Ok("no subscribers".into());
     }
-    let (valid, invalid) = crate::subscribers::scan(path)?;
-    for row in &invalid {
-        warnings.push(format!("{}:{}: {}", path.display(), row.line, row.reason));
-    }
-    Ok(format!(
-        "{valid} subscribers ({} invalid row{} skipped)",
-        invalid.len(),
-        if invalid.len() == 1 { "" } else { "s" }
-    ))
+    let scan = crate::subscribers::Scan::read(&p.config.subscribers)?;
+    warnings.extend(scan.warnings());
+    Ok(scan.summary())
 }
 
 /// Renders every planned issue once (subject, HTML and text, for the sample

@@ -99,7 +99,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // A subscriber list that cannot be read and a transport that cannot be
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
-    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let rows = Subscribers::from_settings(&p.config.subscribers)?;
     let transport = deliver::transport_from_config(&p.config, password)?;
     // The feed and archive templates too (published after the freeze).
     super::feed::render(p, &renderer, existing.as_ref())?;
@@ -120,7 +120,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // On a terminal the bar shows an ETA, which needs the total: one quick
     // extra pass over the list (parsing and de-duplication, no rendering).
     let total = if std::io::stderr().is_terminal() {
-        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        let rows = Subscribers::from_settings(&p.config.subscribers)?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None
@@ -314,7 +314,7 @@ fn dry_run(p: &Project, run: &DryRun, state: Option<&State>, compose: &Compose) 
         None => (KeySet::default(), KeySet::default()),
     };
     let mut recipients = Recipients::new(
-        Subscribers::open(&p.config.subscribers.path)?,
+        Subscribers::from_settings(&p.config.subscribers)?,
         done,
         suppressed,
     );

@@ -199,6 +199,9 @@ pub struct Feed {
 pub struct SubscribersSettings {
     /// The CSV file.
     pub path: PathBuf,
+    /// The byte between fields: `,` unless `delimiter` says otherwise
+    /// (`;`, a tab, ...).
+    pub delimiter: u8,
 }
 
 /// The delivery mechanism.

@@ -116,6 +116,7 @@ pub(super) struct RawFeed {
 pub(super) struct RawSubscribers {
     #[serde(default = "default_subscribers")]
     pub(super) path: PathBuf,
+    pub(super) delimiter: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -593,3 +593,28 @@ fn an_abbreviation_as_zone_suggests_the_zones_that_use_it() {
     let (_, help) = Zone::parse("Europe/Berln", near).unwrap_err();
     assert_eq!(help, "did you mean Europe/Berlin?");
 }
+
+#[test]
+fn the_subscribers_delimiter_is_one_punctuation_character() {
+    assert_eq!(Config::parse(MINIMAL).unwrap().subscribers.delimiter, b',');
+    for (written, byte) in [(";", b';'), ("\\t", b'\t'), ("|", b'|')] {
+        let c = Config::parse(&with(&format!(
+            "[subscribers]\ndelimiter = \"{written}\"\n"
+        )))
+        .unwrap();
+        assert_eq!(c.subscribers.delimiter, byte);
+    }
+    for bad in ["", ";;", "a", "\\\"", "\\n", "é"] {
+        let d = err(&with(&format!("[subscribers]\ndelimiter = \"{bad}\"\n")));
+        assert!(
+            d.message.starts_with("subscribers.delimiter"),
+            "{bad}: {}",
+            d.message
+        );
+        assert!(
+            d.message.ends_with("is not one punctuation character"),
+            "{}",
+            d.message
+        );
+    }
+}

@@ -69,6 +69,10 @@ impl Validator<'_> {
             },
             subscribers: SubscribersSettings {
                 path: raw.subscribers.path,
+                delimiter: match &raw.subscribers.delimiter {
+                    Some(d) => self.delimiter(d)?,
+                    None => b',',
+                },
             },
             delivery,
             smtp,
@@ -331,6 +335,22 @@ impl Validator<'_> {
             category: named(p.category.clone()),
             date,
         })
+    }
+
+    /// `subscribers.delimiter`: one ASCII character that cannot be part
+    /// of a value's syntax (not a letter, digit, quote or line break).
+    fn delimiter(&self, d: &Spanned<String>) -> Result<u8, Diagnostic> {
+        match d.get_ref().as_bytes() {
+            [b] if b.is_ascii_punctuation() && *b != b'"' || *b == b'\t' => Ok(*b),
+            _ => Err(self.err(
+                d.span(),
+                format!(
+                    "subscribers.delimiter `{}` is not one punctuation character",
+                    d.get_ref()
+                ),
+                "write the one character between the fields of the CSV file: \",\" (the default), \";\", \"\\t\" for a tab or \"|\"",
+            )),
+        }
     }
 
     fn delivery(&self, d: RawDelivery) -> Result<Delivery, Diagnostic> {

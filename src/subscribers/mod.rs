@@ -29,5 +29,4 @@ mod reader;
 
 pub use address::{Address, normalize_address};
 pub use keys::KeySet;
-pub(crate) use list::scan;
-pub use list::{InvalidRow, Row, Subscriber, Subscribers};
+pub use list::{InvalidRow, Problem, Row, Scan, Subscriber, Subscribers};
