@@ -413,10 +413,10 @@ fn the_subscribers_delimiter_setting_reads_a_semicolon_list() {
     )
     .unwrap();
     let config = project.path().join("config.toml");
-    let text_of = std::fs::read_to_string(&config).unwrap().replace(
-        "path = \"content/subscribers.csv\"",
-        "path = \"content/subscribers.csv\"\ndelimiter = \";\"",
-    );
+    let text_of = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("delimiter = \",\"", "delimiter = \";\"");
+    assert!(text_of.contains("delimiter = \";\""));
     std::fs::write(&config, text_of).unwrap();
     let out = run(project.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

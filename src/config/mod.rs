@@ -14,9 +14,12 @@
 //! reworded, `validate.rs` the checks that turn the shape into a
 //! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names,
 //! `zone_suggest.rs` the help for a UTC offset or an abbreviation given as
-//! a zone.
+//! a zone, `send_days.rs` the send days a pin may name, `language.rs`
+//! language tags.
 
+mod language;
 mod raw;
+mod send_days;
 mod toml_error;
 mod validate;
 mod weekday;

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
 
+use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
 };
+use super::send_days::pin_help;
 use super::*;
 
 /// Parses and validates; see [`Config::parse`].
@@ -457,60 +459,6 @@ impl Validator<'_> {
             secret_env: u.secret_env,
         })
     }
-}
-
-/// The help of a pin error: a send day inside the CFP, the one nearest
-/// to the date written if there is one.
-fn pin_help(written: Option<NaiveDate>, cfp: &Cfp, weekday: Weekday) -> String {
-    use chrono::Datelike;
-    let (first, last) = (cfp.opens.date(), cfp.closes.date());
-    let days_to = (7 + weekday.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
-    let first_send = first + chrono::Duration::days(i64::from(days_to));
-    if first_send > last {
-        return format!(
-            "the CFP ({first} to {last}) has no {}: remove the pin, or change schedule.weekday",
-            weekday_name(weekday)
-        );
-    }
-    let last_send = first_send + chrono::Duration::weeks((last - first_send).num_days() / 7);
-    let suggestion = match written {
-        Some(w) if w <= first_send => first_send,
-        Some(w) if w >= last_send => last_send,
-        Some(w) => {
-            // The send day nearest to w (the earlier of two as near).
-            let before = first_send + chrono::Duration::weeks((w - first_send).num_days() / 7);
-            let after = before + chrono::Duration::weeks(1);
-            if (w - before) <= (after - w) {
-                before
-            } else {
-                after
-            }
-        }
-        None => first_send,
-    };
-    let near = match written {
-        Some(w) if w != suggestion => format!(", the {} nearest to {w}", weekday_name(weekday)),
-        _ => String::new(),
-    };
-    format!(
-        "write a {} from {first_send} to {last_send} (the send days inside the CFP), such as date = {suggestion}{near}",
-        weekday_name(weekday)
-    )
-}
-
-/// Whether `tag` looks like a BCP 47 language tag: a primary language of
-/// 2 to 3 letters (or `i`/`x` for the grandfathered and private forms),
-/// then subtags of 1 to 8 letters or digits, joined by hyphens.
-pub(super) fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    let primary_ok = (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        || primary.eq_ignore_ascii_case("x")
-        || primary.eq_ignore_ascii_case("i");
-    primary_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-        && !(primary.len() == 1 && !tag.contains('-'))
 }
 
 fn named(s: Spanned<String>) -> Named {

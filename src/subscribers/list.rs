@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use csv::{ByteRecord, ReaderBuilder};
 
 use super::address::{codepoint, normalize_address};
+use super::delimiter::other_delimiter;
 use super::keys::{LINE_UNKNOWN, Seen, SeenSet};
 use super::reader::{LineTracker, SkipBom};
 use crate::config::SubscribersSettings;
@@ -367,139 +368,6 @@ impl Iterator for Subscribers {
     }
 }
 
-/// The whole list read once, for `check`: counts and invalid rows.
-#[derive(Debug)]
-pub struct Scan {
-    /// The file, as given.
-    pub path: PathBuf,
-    /// Valid subscribers.
-    pub valid: u64,
-    /// The invalid rows, in file order.
-    pub invalid: Vec<InvalidRow>,
-    /// Columns of the header.
-    pub columns: usize,
-}
-
-impl Scan {
-    /// Reads the list `settings` describe.
-    pub fn read(settings: &SubscribersSettings) -> Result<Scan> {
-        let list = Subscribers::from_settings(settings)?;
-        let columns = list.columns().len();
-        let mut valid = 0u64;
-        let mut invalid = Vec::new();
-        for row in list {
-            match row {
-                Row::Valid(_) => valid += 1,
-                Row::Invalid(row) => invalid.push(row),
-            }
-        }
-        Ok(Scan {
-            path: settings.path.clone(),
-            valid,
-            invalid,
-            columns,
-        })
-    }
-
-    /// Rows with more or fewer fields than the header has columns.
-    pub fn wrong_field_count(&self) -> usize {
-        self.invalid
-            .iter()
-            .filter(|r| r.problem == Problem::FieldCount)
-            .count()
-    }
-
-    /// One warning per invalid row (`path:line: reason`), then, if rows
-    /// had the wrong number of fields, one that counts them and says how
-    /// to fix them.
-    pub fn warnings(&self) -> Vec<String> {
-        let path = self.path.display();
-        let mut out: Vec<String> = self
-            .invalid
-            .iter()
-            .map(|row| format!("{path}:{}: {}", row.line, row.reason))
-            .collect();
-        let n = self.wrong_field_count();
-        if n > 0 {
-            out.push(format!(
-                "{path}: {n} row{} had a number of fields other than the header's {} column{} and {} skipped; \
-                 put a value that holds the delimiter in double quotes (\"Washington, D.C.\") and give every row \
-                 one value per column, even an empty one",
-                plural(n),
-                self.columns,
-                plural(self.columns),
-                if n == 1 { "was" } else { "were" },
-            ));
-        }
-        out
-    }
-
-    /// `N subscribers (M invalid rows skipped[, K of them with the wrong
-    /// number of fields])`.
-    pub fn summary(&self) -> String {
-        let n = self.invalid.len();
-        let ragged = match self.wrong_field_count() {
-            0 => String::new(),
-            k => format!(", {k} of them with the wrong number of fields"),
-        };
-        format!(
-            "{} subscribers ({n} invalid row{} skipped{ragged})",
-            self.valid,
-            plural(n)
-        )
-    }
-}
-
-/// If the header splits into an `email` column with another usual
-/// delimiter, the error that says so.
-fn other_delimiter(columns: &[String], delimiter: u8, at: &str) -> Option<Error> {
-    let header = columns.join(&char::from(delimiter).to_string());
-    let (other, words) = [
-        (b',', "commas"),
-        (b';', "semicolons"),
-        (b'\t', "tabs"),
-        (b'|', "vertical bars"),
-    ]
-    .into_iter()
-    .filter(|&(d, _)| d != delimiter)
-    .find(|&(d, _)| {
-        header
-            .split(char::from(d))
-            .any(|c| c.trim().eq_ignore_ascii_case("email"))
-    })?;
-    let current = delimiter_name(delimiter);
-    let shown = delimiter_shown(other);
-    Some(
-        Error::input(format!(
-            "{at}: the header has no `email` column (found: `{header}`): its columns are separated by {words} ({shown}), not {current}"
-        ))
-        .with_help(format!(
-            "set delimiter = \"{}\" under [subscribers] in config.toml (spreadsheets in many languages save CSV files that way), or save the file with {current}",
-            if other == b'\t' { "\\t".to_string() } else { char::from(other).to_string() }
-        )),
-    )
-}
-
-/// The delimiter in words: `commas`, `semicolons`, ...
-fn delimiter_name(d: u8) -> String {
-    match d {
-        b',' => "commas".into(),
-        b';' => "semicolons".into(),
-        b'\t' => "tabs".into(),
-        b'|' => "vertical bars".into(),
-        d => format!("`{}`", char::from(d)),
-    }
-}
-
-/// The delimiter as shown in a message: `;`, or `\t` for a tab.
-fn delimiter_shown(d: u8) -> String {
-    if d == b'\t' {
-        "`\\t`".into()
-    } else {
-        format!("`{}`", char::from(d))
-    }
-}
-
 /// Why the list at `path` cannot be opened; a missing file or a folder
 /// gets a hint about where the path comes from.
 fn open_error(path: &Path, err: io::Error) -> Error {
@@ -517,7 +385,7 @@ fn open_error(path: &Path, err: io::Error) -> Error {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

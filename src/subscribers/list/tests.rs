@@ -1,4 +1,5 @@
 use super::*;
+use crate::subscribers::Scan;
 
 /// A reader over these bytes, named `list.csv` in messages.
 fn read(bytes: &[u8]) -> Result<Subscribers> {
