@@ -133,12 +133,14 @@ fn wrong_type(src: &str, start: usize, at: &str, expected: &str) -> (String, Str
             None => format!("put the value in double quotes: {short} = \"{unquoted}\""),
         }
     } else if expected == "a TOML datetime" {
-        let example = if short == "date" {
-            "2024-03-18"
+        if unquoted.parse::<toml::value::Datetime>().is_ok() {
+            // The value itself is a date or date-time: only the quotes are wrong.
+            format!("remove the quotes: {short} = {unquoted}")
+        } else if short == "date" {
+            "write a date without quotes, as YYYY-MM-DD".to_string()
         } else {
-            "2024-03-04T09:00:00"
-        };
-        format!("write it without quotes, such as {short} = {example}")
+            "write a date and a time without quotes, as YYYY-MM-DDTHH:MM:SS".to_string()
+        }
     } else if expected == "a boolean" {
         format!("write {short} = true or {short} = false")
     } else if at.starts_with(['"', '\'']) && unquoted.parse::<u64>().is_ok() {
@@ -410,6 +412,15 @@ mod tests {
         assert_eq!(
             d.help.unwrap(),
             "put the value in double quotes: title = \"2024\""
+        );
+        let d = err(&format!(
+            "{BASE}[[schedule.pin]]\ncategory = \"A\"\ndate = \"2024-04-01\"\n"
+        ));
+        assert_eq!(d.help.unwrap(), "remove the quotes: date = 2024-04-01");
+        let d = err(&BASE.replace("2024-03-04T09:00:00", "\"March 4\""));
+        assert_eq!(
+            d.help.unwrap(),
+            "write a date and a time without quotes, as YYYY-MM-DDTHH:MM:SS"
         );
         // No help about dates where no date is involved.
         for src in [
