@@ -15,7 +15,7 @@ fn project(port: u16, subscribers: &str, extra_smtp: &str) -> tempfile::TempDir 
     let cfg = std::fs::read_to_string(root.join("config.toml")).unwrap();
     let cfg = cfg
         .replace("transport = \"outbox\"", "transport = \"smtp\"")
-        .replace("max_attempts = 3", "max_attempts = 3\nretry_delay_ms = 10")
+        .replace("retry_delay_ms = 1000", "retry_delay_ms = 10")
         .replace("host = \"smtp.example.org\"", "host = \"127.0.0.1\"")
         .replace("port = 587", &format!("port = {port}"))
         .replace("security = \"starttls\"", "security = \"none\"")
