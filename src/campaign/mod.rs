@@ -212,7 +212,7 @@ fn deliver_issue(
     // A subscriber list that cannot be read and a transport that cannot be
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
-    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let rows = Subscribers::from_settings(&p.config.subscribers)?;
     let transport = transport_from_config(&p.config, p.env.smtp_password.clone())?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
@@ -238,7 +238,7 @@ fn deliver_issue(
     // A progress bar shows an ETA, which needs the total: one quick extra
     // pass over the list (parsing and de-duplication, no rendering).
     let total = if p.env.stderr_is_terminal {
-        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        let rows = Subscribers::from_settings(&p.config.subscribers)?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None

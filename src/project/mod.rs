@@ -118,6 +118,16 @@ impl Project {
             .collect()
     }
 
+    /// Category names, each in backquotes (`A, B`, `C`): names may hold
+    /// commas, so a bare comma-joined list would be ambiguous.
+    pub fn quoted_names(&self, cats: &[usize]) -> String {
+        self.category_names(cats)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Category names of an issue.
     pub fn category_names(&self, cats: &[usize]) -> Vec<&str> {
         cats.iter()

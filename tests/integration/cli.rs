@@ -121,7 +121,14 @@ fn check_warns_about_unscheduled_categories() {
     let out = run_plain(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): Novel Uses for Django, API,"), "{err}");
+    // Each name quoted: names may hold commas.
+    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): `Novel Uses for Django`, `API`, `How to Use/Better Popular CMS`,"), "{err}");
+    let out = run_plain(dir.path(), &["plan"]);
+    assert!(
+        text(&out.stdout).contains("Unscheduled (no slot left): `Novel Uses for Django`, `API`,"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -195,6 +202,13 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
     );
     let out = run_plain(&proj, &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A new organizer's first run warns of nothing.
+    assert_eq!(text(&out.stderr), "");
+    assert!(
+        text(&out.stdout).ends_with("; 0 warnings\n"),
+        "{}",
+        text(&out.stdout)
+    );
     let before = std::fs::read(proj.join("config.toml")).unwrap();
     let out = run_plain(dir.path(), &["init", "proj"]);
     assert_bad_input(&out, "not overwriting existing files");
@@ -203,11 +217,16 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
 
 #[test]
 fn check_lists_every_invalid_subscriber_row() {
-    let out = run_plain(&root(), &["check", "--now", "2024-03-01"]);
+    // The shipped list (what `init` copies) is clean; the rows that used to
+    // be bad in it live in tests/fixtures/subscribers/two-bad-rows.csv.
+    let bad = std::fs::read_to_string(root().join("tests/fixtures/subscribers/two-bad-rows.csv"))
+        .unwrap();
+    let dir = Project::new().subscribers(&bad).build();
+    let out = run_plain(dir.path(), &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("warning: content/subscribers.csv:8: invalid email address `not-an-address`"),
+        err.contains("warning: content/subscribers.csv:8: column 2 (`email`): invalid email address `not-an-address`"),
         "{err}"
     );
     assert!(
