@@ -25,9 +25,14 @@ impl Transport for OutboxTransport {
         format!("outbox {}", self.dir.display())
     }
 
+    /// Creates the folder, and removes the temporary files an earlier
+    /// run killed mid-write left there (only those: see
+    /// [`crate::fsutil::remove_stale_temps`]).
     fn check(&self) -> Result<()> {
         std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::io("create the outbox folder", &self.dir, e))
+            .map_err(|e| Error::io("create the outbox folder", &self.dir, e))?;
+        crate::fsutil::remove_stale_temps(&self.dir)?;
+        Ok(())
     }
 
     fn send(&self, message: &Message, message_id: &str) -> Attempt {
