@@ -16,7 +16,12 @@ fn a_send_removes_outbox_temporary_files_a_killed_run_left() {
     std::fs::create_dir(&outbox).unwrap();
     std::fs::write(outbox.join(".tmp-Ab12Cd"), b"half a message").unwrap();
     std::fs::write(outbox.join(".tmp-a1b2c3"), b"").unwrap();
-    let others = [".tmp-notes.txt", "mine.tmp-abcdef", "readme.txt", ".tmp-abc"];
+    let others = [
+        ".tmp-notes.txt",
+        "mine.tmp-abcdef",
+        "readme.txt",
+        ".tmp-abc",
+    ];
     for f in others {
         std::fs::write(outbox.join(f), b"not the tool's").unwrap();
     }
@@ -25,11 +30,103 @@ fn a_send_removes_outbox_temporary_files_a_killed_run_left() {
     assert!(!outbox.join(".tmp-Ab12Cd").exists());
     assert!(!outbox.join(".tmp-a1b2c3").exists());
     for f in others {
-        assert_eq!(std::fs::read(outbox.join(f)).unwrap(), b"not the tool's", "{f}");
+        assert_eq!(
+            std::fs::read(outbox.join(f)).unwrap(),
+            b"not the tool's",
+            "{f}"
+        );
     }
     let emls = std::fs::read_dir(&outbox)
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eml")
+        })
         .count();
     assert!(emls > 0, "{}", text(&o.stderr));
+}
+
+/// The shipped project with `text` added at the top of the topic list
+/// (before the first category).
+fn with_topics_prefix(text: &str) -> tempfile::TempDir {
+    let dir = shipped();
+    let path = dir.path().join("content/topics.md");
+    let old = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}{old}")).unwrap();
+    dir
+}
+
+const COMMANDS: &[&[&str]] = &[
+    &["plan", "--now", "2024-03-20"],
+    &["check", "--now", "2024-03-20"],
+    &["preview", "--now", "2024-03-20"],
+    &["send", "--dry-run", "--now", "2024-03-20"],
+];
+
+/// 14,000 nested list levels in a 28 KB file overflowed the stack (SIGABRT,
+/// exit 134) in every command that reads the topic list: now an error at
+/// the list's line, exit 2, nothing written.
+#[test]
+fn a_list_nested_too_deep_is_an_error_at_its_line_in_every_command() {
+    let dir = with_topics_prefix(&format!("## Deep\n\n{}x\n\n", "- ".repeat(14_000)));
+    for args in COMMANDS {
+        let o = run(dir.path(), args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("content/topics.md:3:") && err.contains("nested more than 32 levels"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!dir.path().join("state").exists() && !dir.path().join("outbox").exists());
+}
+
+/// Deep structure inside one topic's text (block quotes, emphasis,
+/// brackets) is rendered without recursion: no crash.
+#[test]
+fn deep_markup_inside_a_topic_renders_without_overflow() {
+    let quotes = format!("- a\n\n  {}b\n\n  c\n", "> ".repeat(20_000));
+    let emphasis = format!("- {}x{}\n", "*_".repeat(10_000), "_*".repeat(10_000));
+    let brackets = format!(
+        "- {}x{}\n",
+        "[".repeat(20_000),
+        "](https://e.org)".repeat(20_000)
+    );
+    for body in [quotes, emphasis, brackets] {
+        let dir = with_topics_prefix(&format!("## Deep\n\n{body}\n"));
+        for args in COMMANDS {
+            let o = run(dir.path(), args);
+            assert!(
+                matches!(o.status.code(), Some(0 | 2)),
+                "{args:?}: {:?} {}",
+                o.status,
+                text(&o.stderr)
+            );
+        }
+    }
+}
+
+/// An unclosed `<!--` hid the rest of the file without a word: `check`
+/// (where topic-list warnings are shown) warns at the line where it opens.
+#[test]
+fn an_unclosed_comment_is_a_warning_with_its_line() {
+    let dir = shipped();
+    let path = dir.path().join("content/topics.md");
+    let mut src = std::fs::read_to_string(&path).unwrap();
+    src.push_str("\n<!-- ideas for later\n\n## Later\n\n- one\n");
+    let line = src
+        .lines()
+        .position(|l| l.starts_with("<!-- ideas"))
+        .unwrap()
+        + 1;
+    std::fs::write(&path, src).unwrap();
+    let o = run(dir.path(), &["check", "--now", "2024-03-20"]);
+    let all = project::out(&o);
+    assert!(
+        all.contains(&format!("content/topics.md:{line}:1")) && all.contains("never closed"),
+        "{all}"
+    );
 }

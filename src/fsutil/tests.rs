@@ -71,7 +71,13 @@ fn stale_temps_are_removed_and_nothing_else() {
     left.sort();
     assert_eq!(
         left,
-        [".tmp-abc", ".tmp-folder", ".tmp-notes.txt", "a.eml", "keep.tmp-abcdef"]
+        [
+            ".tmp-abc",
+            ".tmp-folder",
+            ".tmp-notes.txt",
+            "a.eml",
+            "keep.tmp-abcdef"
+        ]
     );
     assert_eq!(remove_stale_temps(&d.join("missing")).unwrap(), 0);
 }
