@@ -130,3 +130,64 @@ fn an_unclosed_comment_is_a_warning_with_its_line() {
         "{all}"
     );
 }
+
+/// `--now 9999-12-31` panicked in the mail date formatter, after `send
+/// --issue 12` had frozen the issue; `feed` stored a year-10000 time that
+/// no later command could read. Every such time is now bad input (exit 2)
+/// and nothing is written, from the argument or the environment.
+#[test]
+fn a_now_outside_the_accepted_years_is_bad_input_and_writes_nothing() {
+    let dir = shipped();
+    let before = project::tree(dir.path());
+    for now in [
+        "9999-12-31",
+        "9001-01-01",
+        "1969-12-31",
+        "9001-01-01T00:00:00Z",
+    ] {
+        for args in [
+            &["preview", "--format", "eml"][..],
+            &["send", "--dry-run"],
+            &["send", "--issue", "12"],
+            &["feed"],
+            &["plan"],
+        ] {
+            let mut all = args.to_vec();
+            all.extend(["--now", now]);
+            let o = run(dir.path(), &all);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{all:?}: {err}");
+            assert!(
+                err.contains("outside the years the tool accepts (1970 to 9000)")
+                    && !err.contains("panicked"),
+                "{all:?}: {err}"
+            );
+            let o = project::cli(dir.path())
+                .args(args)
+                .env("NEWSLETTER_NOW", now)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(2), "NEWSLETTER_NOW={now} {args:?}");
+        }
+    }
+    assert_eq!(project::tree(dir.path()), before, "something was written");
+}
+
+/// The last accepted day works end to end: the mail date is formatted,
+/// and what `feed` stores reads back in the next command.
+#[test]
+fn the_last_accepted_day_formats_stores_and_reads_back() {
+    let dir = shipped();
+    let o = run(
+        dir.path(),
+        &["preview", "--format", "eml", "--now", "9000-12-31"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("Date: "), "{}", text(&o.stdout));
+    let o = run(dir.path(), &["feed", "--now", "9000-12-31"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for args in [&["feed", "--now", "2024-03-20"][..], &["status"]] {
+        let o = run(dir.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+    }
+}
