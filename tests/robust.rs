@@ -191,3 +191,76 @@ fn the_last_accepted_day_formats_stores_and_reads_back() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
     }
 }
+
+/// SIGTERM while `send` waits for a server's greeting: it killed the
+/// process (exit 143) with the pid left in the lock file. Now the same as
+/// SIGTERM mid-send: exit 130 at once, lock released, nothing written.
+#[test]
+fn sigterm_while_connecting_exits_130_and_releases_the_lock() {
+    use support::smtp::{Config as ServerConfig, Greeting, Server};
+    let server = Server::start(ServerConfig {
+        greeting: Greeting::Never,
+        ..Default::default()
+    });
+    let mut smtp = project::Smtp::new(server.port);
+    smtp.timeout_seconds = 60;
+    let dir = project::project(&project::smtp_config(&smtp), &project::list(3));
+    let child = project::cli(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_open(1), "it never connected");
+    let started = std::time::Instant::now();
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let o = child.wait_with_output().unwrap();
+    let all = project::out(&o);
+    assert_eq!(o.status.code(), Some(130), "{all}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(
+        all.contains("interrupted while connecting: nothing was sent"),
+        "{all}"
+    );
+    let lock = dir.path().join("state/newsletter.db.lock");
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap(),
+        "",
+        "the pid stayed in the lock file"
+    );
+    assert!(
+        !dir.path().join("state/newsletter.db").exists(),
+        "the state was written"
+    );
+    assert!(server.wait_idle(), "the connection stayed open");
+}
+
+/// A server that sends `220-still here` forever held `send` for good: the
+/// run now stops after `smtp.timeout_seconds` with a clear error.
+#[test]
+fn an_endless_greeting_stops_send_after_the_timeout() {
+    use std::time::Duration;
+    use support::smtp::{Config as ServerConfig, Greeting, Server};
+    let server = Server::start(ServerConfig {
+        greeting: Greeting::Endless(Duration::from_millis(100)),
+        ..Default::default()
+    });
+    let mut smtp = project::Smtp::new(server.port);
+    smtp.timeout_seconds = 1;
+    let dir = project::project(&project::smtp_config(&smtp), &project::list(3));
+    let started = std::time::Instant::now();
+    let o = project::send(dir.path());
+    let all = project::out(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("answer did not arrive in full within 1 s")
+            && all.contains("nothing was sent"),
+        "{all}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!dir.path().join("state/newsletter.db").exists());
+}

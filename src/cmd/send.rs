@@ -104,10 +104,19 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // The feed and archive templates too (published after the freeze).
     super::feed::render(p, &renderer, existing.as_ref())?;
     drop(existing);
+    // Registered before the lock: a signal from here on is a clean stop
+    // (exit 130, lock released), while connecting too.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     // A server that cannot be reached or refuses us stops the run before
     // the issue is frozen or published.
-    transport.check()?;
+    if transport.check(&stop)? == deliver::Checked::Interrupted {
+        emit("interrupted while connecting: nothing was sent; run `newsletter send` again\n")?;
+        return Ok(130);
+    }
     let mut state = State::open(&p.config.state.path)?;
     if !frozen {
         state.freeze(&issue::frozen_record(issue, &context, &subject, p.now)?)?;
@@ -126,10 +135,6 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         None
     };
     let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-    }
     eprintln!(
         "sending issue {} \"{}\" via {}",
         issue.number,
@@ -280,7 +285,7 @@ fn test_send(
         return Ok(0);
     }
     let t = deliver::transport_from_config(&p.config, password)?;
-    t.check()?;
+    t.check(&AtomicBool::new(false))?;
     match t.send(&msg, &id) {
         deliver::Attempt::Sent(r) => {
             emit(&format!(
