@@ -9,8 +9,9 @@
 #   bench/kill-resume.sh                       # 20 trials x 5,000 messages, concurrency 4
 #   TRIALS=3 MESSAGES=1000 CONCURRENCY=8 SEED=7 bench/kill-resume.sh
 #
-# The trials live in tests/kill_resume.rs (an #[ignore]d test, so
-# `cargo test` only compiles it); the server is tests/support/smtp.rs.
+# The trials live in tests/integration/kill_resume.rs (an #[ignore]d test,
+# so `cargo test` only compiles it); the server is
+# tests/integration/support/smtp.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KILL_RESUME_TRIALS="${TRIALS:-20}"
@@ -19,6 +20,6 @@ export KILL_RESUME_CONCURRENCY="${CONCURRENCY:-4}"
 export KILL_RESUME_SEED="${SEED:-1}"
 cargo build --release --locked --quiet --tests
 echo "machine: $(nproc) cores, $(uname -sr); $(date -u +%Y-%m-%d)"
-cargo test --release --locked --quiet --test kill_resume -- \
-    --ignored --nocapture --test-threads=1 2>&1 |
+cargo test --release --locked --quiet --test integration -- \
+    kill_resume:: --ignored --nocapture --test-threads=1 2>&1 |
     grep --line-buffered -E '^(\||kill-resume:|trial |thread |failed trials)'

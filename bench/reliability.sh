@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== fast part (cargo test)"
-cargo test --locked --quiet --test faults --test concurrent --test security \
-    --test smtp --test send --test invalid
+cargo test --locked --quiet --test integration -- faults:: concurrent:: \
+    security:: smtp:: send:: invalid::
 echo "== long part (bench/kill-resume.sh)"
 bench/kill-resume.sh

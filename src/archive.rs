@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::feed::Published;
+use crate::feed::PublishedIssue;
 use crate::fsutil::{self, Written};
 use crate::render::Renderer;
 use crate::render::context::{CfpContext, NewsletterContext};
@@ -91,7 +91,7 @@ struct Listed {
     url: String,
 }
 
-fn listed(p: &Published, root: &str) -> Listed {
+fn listed(p: &PublishedIssue, root: &str) -> Listed {
     let i = &p.context.issue;
     Listed {
         number: i.number,
@@ -106,7 +106,7 @@ fn listed(p: &Published, root: &str) -> Listed {
 }
 
 /// Renders the index and every issue page. `published` is newest first.
-pub fn pages(renderer: &Renderer, site: &Site, published: &[Published]) -> Result<Vec<Page>> {
+pub fn pages(renderer: &Renderer, site: &Site, published: &[PublishedIssue]) -> Result<Vec<Page>> {
     let mut out = Vec::with_capacity(published.len() + 1);
     for (pos, p) in published.iter().enumerate() {
         let path = checked_path(&p.context.issue.path, p.context.issue.number)?;
@@ -171,7 +171,7 @@ fn checked_path(path: &str, number: u32) -> Result<PathBuf> {
 
 /// What [`write()`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Report {
+pub struct ArchiveReport {
     /// Files written because they were new or changed.
     pub written: usize,
     /// Files already up to date.
@@ -182,8 +182,8 @@ pub struct Report {
 
 /// Writes `pages` under `dir`, then the manifest, then removes the pages
 /// the previous manifest lists that are gone from `pages`.
-pub fn write(dir: &Path, pages: &[Page]) -> Result<Report> {
-    let mut report = Report::default();
+pub fn write(dir: &Path, pages: &[Page]) -> Result<ArchiveReport> {
+    let mut report = ArchiveReport::default();
     let manifest_path = dir.join(MANIFEST);
     let previous = match std::fs::read_to_string(&manifest_path) {
         Ok(s) => s,

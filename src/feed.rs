@@ -27,7 +27,7 @@ const DESCRIPTION_CHARS: usize = 280;
 
 /// A published issue, as the feed and the archive show it.
 #[derive(Debug, Clone)]
-pub struct Published {
+pub struct PublishedIssue {
     /// Its context: the frozen one once sent.
     pub context: IssueContext,
     /// The subject line (the item title).
@@ -39,7 +39,7 @@ pub struct Published {
 /// One feed item: a published issue and its rendered `feed_item.html`.
 pub struct Entry<'a> {
     /// The issue.
-    pub issue: &'a Published,
+    pub issue: &'a PublishedIssue,
     /// The full HTML body (`content:encoded`).
     pub html: String,
 }

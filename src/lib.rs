@@ -3,22 +3,33 @@
 //!
 //! Data flows one way: files -> [`config`] and [`topics`] -> [`schedule`]
 //! (the plan) -> rendered issue -> messages -> transport and state.
+//!
+//! The library is the product: a front door (the CLI's commands) loads a
+//! [`project::Project`] (files and environment, read once) and makes one
+//! call: [`campaign::send`], [`check::check`], [`publish::run`],
+//! [`preview::preview`], [`suppress::record`].
 
-pub mod archive;
-pub mod cli;
-pub mod clock;
+pub(crate) mod archive;
+pub mod campaign;
+pub mod check;
+pub(crate) mod cli;
+pub(crate) mod clock;
 mod cmd;
 pub mod compose;
 pub mod config;
-pub mod deliver;
+pub(crate) mod deliver;
 pub mod error;
-pub mod feed;
-pub mod fsutil;
+pub(crate) mod feed;
+pub(crate) mod fsutil;
+pub mod preview;
+pub mod project;
+pub mod publish;
 pub mod render;
 pub mod schedule;
-pub mod state;
+pub(crate) mod state;
 pub mod subscribers;
 mod suggest;
+pub mod suppress;
 pub mod topics;
 
 use std::ffi::OsString;

@@ -1,10 +1,12 @@
-//! One module per subcommand. Each takes the loaded project and returns the
-//! exit code; output goes through [`emit`] so a closed pipe is not a crash.
+//! One module per subcommand: each turns its arguments into a library call
+//! on the loaded [`Project`] and the result into text, and returns the exit
+//! code. Output goes through [`emit`] so a closed pipe is not a crash;
+//! helpers the commands share live here and in [`output`].
 
 mod check;
 mod feed;
 mod init;
-pub(crate) mod issue;
+mod output;
 mod plan;
 mod preview;
 mod send;
@@ -12,14 +14,11 @@ mod status;
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
-
 use crate::cli::{Cli, Command};
-use crate::clock::{self, NowArg};
+use crate::clock::NowArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::schedule::{self, Plan};
-use crate::topics::TopicList;
+use crate::project::Project;
 
 /// Runs the subcommand.
 pub fn dispatch(cli: Cli) -> Result<u8> {
@@ -38,55 +37,6 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             let p = Project::load(&cli.config, now_arg)?;
             status::unsubscribe(&p.config, &args, p.now)
         }
-    }
-}
-
-/// Everything the commands share: the config, the topic list, the plan and
-/// the moment the run treats as now.
-pub struct Project {
-    /// The validated configuration.
-    pub config: Config,
-    /// The parsed topic list.
-    pub topics: TopicList,
-    /// The schedule.
-    pub plan: Plan,
-    /// `--now`, or the clock: read once, here.
-    pub now: DateTime<Utc>,
-}
-
-impl Project {
-    /// Loads config, topic list and plan. Bad input is an exit-2 error.
-    pub fn load(config_path: &std::path::Path, now: Option<NowArg>) -> Result<Project> {
-        let config = Config::from_file(config_path)?;
-        let topics = TopicList::from_file(&config.content.topics)?;
-        let plan = schedule::plan(&config, &topics)?;
-        let now = match now {
-            Some(arg) => arg.resolve(config.schedule.timezone.tz),
-            None => clock::now(),
-        };
-        Ok(Project {
-            config,
-            topics,
-            plan,
-            now,
-        })
-    }
-
-    /// The topic list's warnings, rendered with its path.
-    pub fn topic_warnings(&self) -> Vec<String> {
-        self.topics
-            .warnings
-            .iter()
-            .map(|w| w.render(&self.config.content.topics))
-            .collect()
-    }
-
-    /// Category names of an issue.
-    pub fn category_names(&self, cats: &[usize]) -> Vec<&str> {
-        cats.iter()
-            .filter_map(|&c| self.topics.categories.get(c))
-            .map(|c| c.name.as_str())
-            .collect()
     }
 }
 

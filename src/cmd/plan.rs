@@ -4,27 +4,15 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::{Project, emit};
+use super::emit;
 use crate::error::Result;
-use crate::schedule::{IssueKind, IssueState};
-use crate::state::State;
-
-/// One line of the plan: the schedule's issue, or for a published issue
-/// its frozen record (editing the files later never changes it).
-struct Row {
-    number: u32,
-    send_at: String,
-    send_local: String,
-    kind: IssueKind,
-    categories: Vec<String>,
-    slugs: Vec<String>,
-    days_left: i64,
-    state: IssueState,
-}
+use crate::project::Project;
+use crate::publish::{self, PlanRow};
+use crate::schedule::IssueKind;
 
 /// Prints the plan.
 pub fn run(p: &Project, json: bool) -> Result<u8> {
-    let rows = rows(p)?;
+    let rows = publish::plan_rows(p)?;
     let text = if json {
         to_json(p, &rows)
     } else {
@@ -34,52 +22,7 @@ pub fn run(p: &Project, json: bool) -> Result<u8> {
     Ok(0)
 }
 
-fn rows(p: &Project) -> Result<Vec<Row>> {
-    let state = State::open_existing(&p.config.state.path)?;
-    let mut rows = Vec::new();
-    for i in &p.plan.issues {
-        let frozen = match &state {
-            Some(s) => s
-                .frozen(i.number)?
-                .map(|f| s.counts(i.number).map(|c| (f, c)))
-                .transpose()?,
-            None => None,
-        };
-        let mut row = Row {
-            number: i.number,
-            send_at: i.send_at.to_rfc3339(),
-            send_local: i.send_at.format("%a %Y-%m-%d %H:%M %Z").to_string(),
-            kind: i.kind,
-            categories: p
-                .category_names(&i.categories)
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            slugs: i
-                .categories
-                .iter()
-                .filter_map(|&c| p.topics.categories.get(c))
-                .map(|c| c.slug.clone())
-                .collect(),
-            days_left: i.days_left,
-            state: i.state(p.now),
-        };
-        if let Some((f, counts)) = frozen {
-            row.categories = f.categories;
-            row.slugs = f.slugs;
-            // Frozen by `feed` alone: published, not delivered to anyone.
-            row.state = if counts.pending == 0 && counts.sent + counts.failed > 0 {
-                IssueState::Sent
-            } else {
-                IssueState::Published
-            };
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-fn to_json(p: &Project, rows: &[Row]) -> String {
+fn to_json(p: &Project, rows: &[PlanRow]) -> String {
     let cfp = &p.config.cfp;
     let issues: Vec<_> = rows
         .iter()
@@ -108,7 +51,7 @@ fn to_json(p: &Project, rows: &[Row]) -> String {
     format!("{value:#}\n")
 }
 
-fn table(p: &Project, rows: &[Row]) -> String {
+fn table(p: &Project, rows: &[PlanRow]) -> String {
     let cfp = &p.config.cfp;
     let zone = &p.config.schedule.timezone.name;
     let mut out = String::new();

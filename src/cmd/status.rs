@@ -8,6 +8,7 @@ use crate::cli::UnsubscribeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::state::State;
+use crate::suppress::{self, Change, Given};
 
 /// Per published issue: send time, sent, failed, pending; suppressed.
 pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
@@ -78,51 +79,27 @@ pub fn unsubscribe(
     args: &UnsubscribeArgs,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u8> {
-    let mut inputs: Vec<(String, String)> = args
-        .emails
-        .iter()
-        .map(|e| (String::new(), e.clone()))
-        .collect();
+    let mut given: Vec<Given> = args.emails.iter().map(Given::direct).collect();
     if let Some(path) = &args.file {
-        let text = crate::error::read_text(path)
+        let listed = suppress::read_list(path)
             .map_err(|e| e.with_help("--file takes a text file with one address per line"))?;
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if !line.is_empty() && !line.starts_with('#') {
-                inputs.push((format!("{}:{}", path.display(), i + 1), line.to_string()));
-            }
-        }
+        given.extend(listed);
     }
-    let mut keys = Vec::new();
-    for (origin, raw) in &inputs {
-        let addr = crate::subscribers::normalize_address(raw)
-            .map_err(|r| {
-                let at = if origin.is_empty() {
-                    String::new()
-                } else {
-                    format!("{origin}: ")
-                };
-                Error::input(format!(
-                    "{at}`{raw}` is not an email address: {r}\nhelp: correct or remove it; nothing was recorded"
-                ))
-            })?;
-        keys.push(addr.key);
-    }
-    let mut state = State::open(&config.state.path)?;
-    let n = if args.undo {
-        state.unsuppress(&keys)?
+    let change = if args.undo {
+        Change::Undo
     } else {
-        state.suppress(&keys, now)?
+        Change::Suppress
     };
+    let report = suppress::record(config, &given, change, now)?;
+    let n = report.changed;
     emit(&format!(
         "{} {n} address{} ({} given)\n",
-        if args.undo {
-            "re-subscribed"
-        } else {
-            "suppressed"
+        match change {
+            Change::Undo => "re-subscribed",
+            Change::Suppress => "suppressed",
         },
         if n == 1 { "" } else { "es" },
-        keys.len()
+        report.given
     ))?;
     Ok(0)
 }

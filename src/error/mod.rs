@@ -57,6 +57,8 @@ pub struct Error {
     /// Boxed: keeps `Result<T, Error>` small.
     location: Option<Box<Location>>,
     help: Option<String>,
+    /// Where the error came up, printed last (`note: ...`).
+    note: Option<String>,
     io_kind: Option<std::io::ErrorKind>,
     source: Option<Source>,
 }
@@ -71,9 +73,18 @@ impl Error {
             message,
             location: None,
             help: None,
+            note: None,
             io_kind: None,
             source: None,
         }
+    }
+
+    /// Adds a note on where the error came up (for example "while rendering
+    /// issue 3"), printed after the help as `note: ...`. Kind, help,
+    /// location and source are kept.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
     }
 
     /// Bad input (exit code 2).
@@ -188,7 +199,11 @@ impl fmt::Display for Error {
             self.location.as_deref(),
             &self.message,
             self.help.as_deref(),
-        )
+        )?;
+        match &self.note {
+            Some(note) => write!(f, "\nnote: {note}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -108,3 +108,19 @@ fn results_stay_small() {
     // clippy's result_large_err limit: the location is boxed to stay under it.
     assert!(std::mem::size_of::<Error>() <= 128);
 }
+
+#[test]
+fn a_note_is_printed_last_and_keeps_kind_help_and_cause() {
+    let failed = Error::failed("cannot read x")
+        .with_help("try y")
+        .with_source(std::io::Error::other("disk"))
+        .with_note("in issue 2");
+    assert_eq!(failed.exit_code(), 1);
+    assert_eq!(
+        failed.to_string(),
+        "cannot read x\nhelp: try y\nnote: in issue 2"
+    );
+    assert!(std::error::Error::source(&failed).is_some());
+    let input = Error::input("bad x").with_note("in issue 2");
+    assert_eq!(input.exit_code(), 2);
+}

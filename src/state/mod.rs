@@ -38,7 +38,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
-pub use deliveries::{Counts, DeliveryRow, Outcome, Status};
+#[cfg(test)]
+use deliveries::DeliveryRow;
+pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
 use schema::{SCHEMA_VERSION, check_identity, migrate};

@@ -1,5 +1,5 @@
 //! Wire-level behaviour of the SMTP transport against the crate's fake SMTP
-//! server (`tests/support/smtp.rs`, shared with the integration tests): a
+//! server (`tests/integration/support/smtp.rs`, shared with the integration tests): a
 //! real server on loopback that logs what arrives in each read, per
 //! connection.
 
@@ -10,7 +10,7 @@ use super::*;
 use crate::deliver::Checked;
 
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
-#[path = "../../../tests/support/smtp.rs"]
+#[path = "../../../tests/integration/support/smtp.rs"]
 mod test_server;
 
 use std::sync::atomic::AtomicBool;

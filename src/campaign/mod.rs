@@ -1,0 +1,302 @@
+//! A send, as one operation: pick the issue, check everything that can be
+//! checked before anything is written (templates, the unsubscribe secret,
+//! the subscriber list, the transport's settings), take the send lock,
+//! check the server, freeze the issue, publish the feed and archive, and
+//! deliver. Also the two rehearsals: the dry run and the test send to one
+//! address ([`SendRequest::to`]).
+//!
+//! [`send`] returns what happened as data ([`SendOutcome`]); the front
+//! door turns it into text. What happens during the run (a notice, the
+//! start of delivery, progress) goes to an [`Observer`].
+
+mod dry_run;
+mod pick;
+mod test_send;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::compose::{Composer, Messages};
+use crate::deliver::{self, Checked, Recipients, Summary, transport_from_config};
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::publish::{self, IssueAsSent, PublishReport};
+use crate::render::{Renderer, SubscriberContext};
+use crate::schedule::PlannedIssue;
+use crate::state::{Counts, SendLock, State};
+use crate::subscribers::{KeySet, Subscriber, Subscribers};
+
+pub use dry_run::DryRunReport;
+pub use pick::NothingDue;
+pub use test_send::TestReport;
+
+/// What to send, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct SendRequest<'a> {
+    /// This issue instead of the one due now.
+    pub issue: Option<u32>,
+    /// With `issue`: send it even though its time has not come.
+    pub force: bool,
+    /// A test send to this one address, recorded nowhere.
+    pub to: Option<&'a str>,
+    /// Compose every message, but connect to nothing and write nothing.
+    pub dry_run: bool,
+    /// Set (by a signal handler) to stop: in-flight messages finish and
+    /// are recorded.
+    pub stop: &'a AtomicBool,
+}
+
+/// What a send did.
+pub enum SendOutcome<'a> {
+    /// Nothing was due.
+    NothingDue(NothingDue<'a>),
+    /// A test send (or its dry run).
+    Test(TestReport),
+    /// A dry run.
+    DryRun(DryRunReport<'a>),
+    /// A real send.
+    Sent(SendReport),
+    /// A real send stopped by `stop` (a signal) while connecting, before
+    /// anything was frozen, published or sent.
+    Interrupted,
+}
+
+/// Something the front door should say while the send goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The CFP has closed, so a real send would send nothing; the dry run
+    /// shows the final issue.
+    CfpClosedShowingFinal,
+}
+
+/// The start of delivery.
+pub struct Start<'a> {
+    /// The issue number.
+    pub issue: u32,
+    /// The subject as sent.
+    pub subject: &'a str,
+    /// The transport and its target.
+    pub target: String,
+    /// How many messages this run will send, counted only when
+    /// [`Env::stderr_is_terminal`](crate::project::Env::stderr_is_terminal)
+    /// (a progress bar needs it; counting costs one more pass over the
+    /// list).
+    pub total: Option<u64>,
+}
+
+/// Watches a send as it runs.
+pub trait Observer {
+    /// A notice, before anything else is reported.
+    fn notice(&mut self, notice: Notice) -> Result<()>;
+    /// Delivery starts.
+    fn started(&mut self, start: &Start<'_>);
+    /// Delivery went on: the counts so far.
+    fn progress(&mut self, summary: &Summary);
+    /// Delivery ended, with the final counts unless it failed.
+    fn finished(&mut self, last: Option<&Summary>);
+}
+
+/// What a real send did.
+pub struct SendReport {
+    /// The issue number.
+    pub issue: u32,
+    /// The subject as sent.
+    pub subject: String,
+    /// This run's counts, with the skipped and invalid rows.
+    pub summary: Summary,
+    /// The issue's counts in the state after the run.
+    pub counts: Counts,
+    /// How long delivery took.
+    pub elapsed: Duration,
+    /// The feed and archive, or why they were not updated (the email went
+    /// out anyway).
+    pub feed: Result<PublishReport>,
+}
+
+impl SendReport {
+    /// The process exit code: delivery's (`deliver::exit_code`), at
+    /// least 1 when the feed failed.
+    pub fn exit_code(&self) -> u8 {
+        let code = deliver::exit_code(&self.summary);
+        if self.feed.is_err() {
+            code.max(1)
+        } else {
+            code
+        }
+    }
+}
+
+/// Runs a send as `req` asks.
+pub fn send<'a>(
+    p: &'a Project,
+    req: &SendRequest,
+    observer: &mut dyn Observer,
+) -> Result<SendOutcome<'a>> {
+    let issue = match pick::pick(p, req)? {
+        pick::Picked::Issue { issue, cfp_closed } => {
+            if cfp_closed {
+                observer.notice(Notice::CfpClosedShowingFinal)?;
+            }
+            issue
+        }
+        pick::Picked::Nothing(why) => return Ok(SendOutcome::NothingDue(why)),
+    };
+    let renderer = Renderer::load(&p.config.templates.dir)?;
+    let existing = State::open_existing(&p.config.state.path)?;
+    let sent = publish::issue_as_sent(p, issue, &renderer, existing.as_ref())?;
+    // Surface template problems before anything is sent.
+    let base = Renderer::context(&sent.context, None)?;
+    renderer.email_parts(&base, &SubscriberContext::sample())?;
+    let composer = p.composer()?;
+    if !req.dry_run && missing_secret(&composer) {
+        return Err(Error::input(format!(
+            "unsubscribe.url is an https one-click link but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            p.config.unsubscribe.secret_env
+        )));
+    }
+    let messages = Messages {
+        renderer: &renderer,
+        base,
+        composer: &composer,
+        number: sent.context.issue.number,
+        subject: match req.to {
+            Some(_) => format!("[TEST] {}", sent.subject),
+            None => sent.subject.clone(),
+        },
+        now: p.now,
+    };
+    let compose = |sub: &Subscriber| messages.message(sub);
+    if let Some(to) = req.to {
+        return test_send::run(p, to, &compose, req.dry_run).map(SendOutcome::Test);
+    }
+    p.config.base_url()?;
+    if req.dry_run {
+        let run = dry_run::Input {
+            subject: sent.subject,
+            composer: &composer,
+            state: existing.as_ref(),
+            renderer: &renderer,
+        };
+        return dry_run::run(p, issue, run, &compose).map(SendOutcome::DryRun);
+    }
+    let ready = Ready {
+        issue,
+        renderer: &renderer,
+        sent,
+        existing,
+    };
+    deliver_issue(p, req, ready, &compose, observer)
+}
+
+/// An issue about to be sent for real: checked, not yet frozen.
+struct Ready<'a> {
+    issue: &'a PlannedIssue,
+    renderer: &'a Renderer,
+    sent: IssueAsSent,
+    /// The state as it was before the run, if there was one.
+    existing: Option<State>,
+}
+
+/// The real send, after the checks every send makes.
+fn deliver_issue(
+    p: &Project,
+    req: &SendRequest,
+    ready: Ready,
+    compose: &deliver::ComposeFn,
+    observer: &mut dyn Observer,
+) -> Result<SendOutcome<'static>> {
+    let Ready {
+        issue,
+        renderer,
+        sent,
+        existing,
+    } = ready;
+    // A subscriber list that cannot be read and a transport that cannot be
+    // set up (insecure SMTP, no password) are bad input: found before the
+    // lock, the state or the outbox are touched.
+    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let transport = transport_from_config(&p.config, p.env.smtp_password.clone())?;
+    // The feed and archive templates too (published after the freeze).
+    publish::render(p, renderer, existing.as_ref())?;
+    drop(existing);
+    let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
+    // A server that cannot be reached or refuses us stops the run before
+    // the issue is frozen or published; so does a signal until then.
+    let checked = transport.check(req.stop)?;
+    if checked == Checked::Interrupted || req.stop.load(Ordering::SeqCst) {
+        return Ok(SendOutcome::Interrupted);
+    }
+    let mut state = State::open(&p.config.state.path)?;
+    if !sent.frozen {
+        state.freeze(&publish::frozen_record(
+            issue,
+            &sent.context,
+            &sent.subject,
+            p.now,
+        )?)?;
+    }
+    // The feed and archive go out with the issue. A failure here must not
+    // hold the email back: it is reported after the run (exit 1).
+    let feed = publish::publish(p, renderer, &state);
+    let done: KeySet = state.done_keys(issue.number)?;
+    let suppressed: KeySet = state.suppressed_keys()?;
+    // A progress bar shows an ETA, which needs the total: one quick extra
+    // pass over the list (parsing and de-duplication, no rendering).
+    let total = if p.env.stderr_is_terminal {
+        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
+    } else {
+        None
+    };
+    let recipients = Mutex::new(Recipients::new(rows, done, suppressed));
+    observer.started(&Start {
+        issue: issue.number,
+        subject: &sent.subject,
+        target: transport.describe(),
+        total,
+    });
+    let plan = deliver::Job {
+        issue: issue.number,
+        concurrency: p.config.delivery.concurrency,
+        max_attempts: p.config.delivery.max_attempts,
+        rate_per_second: p.config.delivery.rate_per_second,
+        retry_delay: Duration::from_millis(p.config.delivery.retry_delay_ms),
+        compose,
+        now: p.now,
+    };
+    let started = Instant::now();
+    let run = deliver::run(
+        &plan,
+        &mut state,
+        transport.as_ref(),
+        &recipients,
+        req.stop,
+        |s| observer.progress(s),
+    );
+    observer.finished(run.as_ref().ok());
+    let mut summary = run?;
+    let skipped = recipients
+        .into_inner()
+        .map(|r| r.summary)
+        .unwrap_or_default();
+    summary.suppressed = skipped.suppressed;
+    summary.already_done = skipped.already_done;
+    summary.invalid = skipped.invalid;
+    Ok(SendOutcome::Sent(SendReport {
+        issue: issue.number,
+        subject: sent.subject,
+        counts: state.counts(issue.number)?,
+        elapsed: started.elapsed(),
+        summary,
+        feed,
+    }))
+}
+
+/// Whether a real send would be refused for want of the unsubscribe secret.
+fn missing_secret(composer: &Composer) -> bool {
+    composer.needs_secret() && !composer.has_secret()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,232 @@
+//! Publishing, a stage of its own: the frozen issue, the RSS feed and the
+//! web archive of the published issues, and the report of what was written.
+//! `newsletter feed` runs [`publish`]; a send runs it right after freezing
+//! its issue.
+//!
+//! An issue is published once its send time has come (or it was sent
+//! early with `--force`): the feed and the email are two channels of one
+//! schedule, so the feed does not wait for `send`. Publishing freezes the
+//! issue in the state, exactly as a send does, so its feed item, archive
+//! page and guid never change afterwards.
+
+mod frozen;
+mod overview;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::archive::{self, ArchiveReport, FeedHref, Page, Site};
+use crate::error::{Error, Result};
+use crate::feed::{self, Entry, PublishedIssue};
+use crate::fsutil::{self, Written};
+use crate::project::Project;
+use crate::render::context::{CfpContext, NewsletterContext, feed_file_name};
+use crate::render::{IssueContext, Renderer};
+use crate::state::{FrozenIssue, State};
+
+pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent};
+pub use overview::{PlanRow, plan_rows};
+
+/// Publishes the feed and the archive as of `p.now` (what `newsletter
+/// feed` does). Everything is rendered once before anything is written, so
+/// a template error is bad input that leaves no state behind.
+pub fn run(p: &Project) -> Result<PublishReport> {
+    p.config.base_url()?;
+    let renderer = Renderer::load(&p.config.templates.dir)?;
+    render(
+        p,
+        &renderer,
+        State::open_existing(&p.config.state.path)?.as_ref(),
+    )?;
+    let state = State::open(&p.config.state.path)?;
+    publish(p, &renderer, &state)
+}
+
+/// What [`publish`] wrote.
+#[derive(Debug, Clone)]
+pub struct PublishReport {
+    /// Issues in the archive (the feed holds at most `feed.max_items`).
+    pub issues: usize,
+    /// Items in the feed.
+    pub items: usize,
+    /// Whether the feed file changed.
+    pub feed_changed: bool,
+    /// The archive's files.
+    pub archive: ArchiveReport,
+}
+
+impl PublishReport {
+    /// One line for people.
+    pub fn summary(&self, p: &Project) -> String {
+        format!(
+            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed)\n",
+            p.config.feed.path.display(),
+            self.items,
+            if self.items == 1 { "" } else { "s" },
+            if self.feed_changed {
+                "written"
+            } else {
+                "unchanged"
+            },
+            p.config.feed.archive_dir.display(),
+            self.issues,
+            if self.issues == 1 { "" } else { "s" },
+            self.archive.written,
+            self.archive.unchanged,
+            self.archive.removed,
+        )
+    }
+}
+
+/// The feed and the archive, rendered but not written.
+pub struct Rendered {
+    /// The published issues, newest first.
+    pub published: Vec<PublishedIssue>,
+    /// The records of the issues that publishing freezes now.
+    pub freeze: Vec<FrozenIssue>,
+    /// The archive's pages.
+    pub pages: Vec<Page>,
+    /// The feed file.
+    pub xml: Vec<u8>,
+    /// Items in the feed.
+    pub items: usize,
+}
+
+/// Renders the feed and the archive as of `p.now`, reading the state (if
+/// any) but changing nothing: `send --dry-run` uses it as is.
+pub fn render(p: &Project, renderer: &Renderer, state: Option<&State>) -> Result<Rendered> {
+    let (published, freeze) = published(p, renderer, state)?;
+    let mut entries = Vec::with_capacity(published.len());
+    for issue in &published {
+        let ctx = Renderer::context(&issue.context, None)?;
+        let html = renderer.render("feed_item.html", &ctx)?.trim().to_string();
+        entries.push(Entry { issue, html });
+    }
+    let site = site(p);
+    let pages = archive::pages(renderer, &site, &published)?;
+    let channel = feed::channel(&site.newsletter, &entries, p.config.feed.max_items);
+    let xml = feed::to_xml(&channel)?;
+    let items = channel.items().len();
+    Ok(Rendered {
+        published,
+        freeze,
+        pages,
+        xml,
+        items,
+    })
+}
+
+/// Freezes every issue whose time has come, then writes the archive pages
+/// and, last, the feed (so no feed item ever links to a missing page).
+pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<PublishReport> {
+    let mut rendered = render(p, renderer, Some(state))?;
+    let mut raced = false;
+    for record in &rendered.freeze {
+        // Another process may have frozen it first: its record wins.
+        raced |= state.freeze(record)? != *record;
+    }
+    if raced {
+        rendered = render(p, renderer, Some(state))?;
+    }
+    let archive = archive::write(&p.config.feed.archive_dir, &rendered.pages)?;
+    let written = fsutil::write_if_changed(&p.config.feed.path, &rendered.xml)?;
+    Ok(PublishReport {
+        issues: rendered.published.len(),
+        items: rendered.items,
+        feed_changed: written == Written::Changed,
+        archive,
+    })
+}
+
+/// Renders the feed item and the archive page of one planned issue (for
+/// `check`: template errors show before the issue is published), and the
+/// index with it.
+pub fn check_issue(p: &Project, renderer: &Renderer, context: IssueContext) -> Result<()> {
+    let subject = renderer.subject(&context)?;
+    let published = [PublishedIssue {
+        date: DateTime::parse_from_rfc3339(&context.issue.send_at)
+            .unwrap_or_else(|_| p.now.fixed_offset()),
+        context,
+        subject,
+    }];
+    renderer.render(
+        "feed_item.html",
+        &Renderer::context(&published[0].context, None)?,
+    )?;
+    archive::pages(renderer, &site(p), &published)?;
+    Ok(())
+}
+
+/// What archive pages share, from the current configuration.
+pub fn site(p: &Project) -> Site {
+    let inside = p
+        .config
+        .feed
+        .path
+        .strip_prefix(&p.config.feed.archive_dir)
+        .is_ok();
+    let newsletter = NewsletterContext::from_config(&p.config);
+    let feed = if inside {
+        FeedHref::Relative(feed_file_name(&p.config))
+    } else {
+        FeedHref::Absolute(newsletter.feed_url.clone())
+    };
+    Site {
+        cfp: CfpContext::from_config(&p.config, p.config.cfp.days_left(p.now)),
+        newsletter,
+        feed,
+    }
+}
+
+/// The published issues, newest first: every frozen one whose date has
+/// come, and every planned one whose send time has come, with the records
+/// that freeze the latter. A frozen record wins over the plan.
+fn published(
+    p: &Project,
+    renderer: &Renderer,
+    state: Option<&State>,
+) -> Result<(Vec<PublishedIssue>, Vec<FrozenIssue>)> {
+    let mut out = Vec::new();
+    let mut freeze = Vec::new();
+    let frozen = match state {
+        Some(s) => s.frozen_issues()?,
+        None => Vec::new(),
+    };
+    for f in &frozen {
+        let send_at = parse_time(p, f.number, &f.send_at)?;
+        let published_at = parse_time(p, f.number, &f.published_at)?;
+        // Sent early with --force: it went out when it was published.
+        let date = send_at.min(published_at);
+        if date <= p.now {
+            out.push(PublishedIssue {
+                context: decode(p, f)?,
+                subject: f.subject.clone(),
+                date,
+            });
+        }
+    }
+    for planned in p.plan.issues.iter().filter(|i| i.send_at <= p.now) {
+        if frozen.iter().any(|f| f.number == planned.number) {
+            continue;
+        }
+        let context = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
+        let subject = renderer.subject(&context)?;
+        freeze.push(frozen_record(planned, &context, &subject, p.now)?);
+        out.push(PublishedIssue {
+            context,
+            subject,
+            date: planned.send_at.fixed_offset(),
+        });
+    }
+    out.sort_by_key(|i| std::cmp::Reverse((i.date, i.context.issue.number)));
+    Ok((out, freeze))
+}
+
+fn parse_time(p: &Project, number: u32, s: &str) -> Result<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| {
+        Error::failed(format!(
+            "{}: issue {number} has an unreadable time {s:?} in the state",
+            p.config.state.path.display()
+        ))
+        .with_source(e)
+    })
+}

@@ -1,0 +1,219 @@
+//! The binary run as a process on the shipped files and on fixture projects.
+
+use crate::support::project::{Project, assert_bad_input, newsletter, root, run_plain, text};
+
+#[test]
+fn plan_on_the_shipped_files_lists_every_visible_category_on_mondays() {
+    let out = run_plain(&root(), &["plan", "--now", "2024-03-20"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let visible = [
+        "Performance",
+        "Alternative Django Use Cases",
+        "Novel Uses for Django",
+        "API",
+        "How to Use/Better Popular CMS",
+        "New-ish or Experimental Technologies",
+        "Problem Solving Techniques",
+        "Python Packaging and Open Source",
+        "Django Core",
+        "Addressing Hard Topics/Making New Progress",
+        "Django Software Foundation",
+    ];
+    let mut at = 0;
+    for name in visible {
+        let pos = s[at..]
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} missing or out of order in\n{s}"));
+        at += pos;
+    }
+    assert!(s.contains("Mon 2024-03-04 09:00 EST"), "{s}");
+    assert!(s.contains("Mon 2024-03-11 09:00 EDT"), "{s}");
+    assert!(s.contains("LAST CALL"), "{s}");
+    assert!(
+        !s.contains("Opinionated"),
+        "hidden category scheduled:\n{s}"
+    );
+    let due = s.lines().filter(|l| l.ends_with(" due")).count();
+    assert_eq!(due, 3, "{s}");
+}
+
+#[test]
+fn plan_json_has_the_documented_shape() {
+    let out = run_plain(
+        &root(),
+        &["plan", "--json", "--now", "2024-03-11T13:00:00Z"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cfp"]["name"], "DjangoCon US 2024");
+    assert_eq!(v["cfp"]["opens"], "2024-03-04T09:00:00-05:00");
+    assert_eq!(v["cfp"]["timezone"], "America/New_York");
+    let issues = v["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 12);
+    assert_eq!(issues[0]["number"], 1);
+    assert_eq!(issues[0]["send_at"], "2024-03-04T09:00:00-05:00");
+    assert_eq!(issues[0]["kind"], "weekly");
+    assert_eq!(issues[0]["categories"], serde_json::json!(["Performance"]));
+    assert_eq!(issues[0]["slugs"], serde_json::json!(["performance"]));
+    assert_eq!(issues[0]["days_left"], 74);
+    assert_eq!(issues[1]["state"], "due");
+    assert_eq!(issues[2]["state"], "upcoming");
+    assert_eq!(issues[11]["kind"], "last_call");
+    assert_eq!(v["unscheduled"], serde_json::json!([]));
+}
+
+#[test]
+fn now_comes_from_the_environment_too() {
+    let out = newsletter(&root())
+        .args(["plan", "--json"])
+        .env("NEWSLETTER_NOW", "2024-01-01")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["state"] == "upcoming")
+    );
+}
+
+#[test]
+fn check_accepts_the_shipped_files() {
+    let out = run_plain(&root(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok: "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_warns_when_the_templates_folder_is_missing() {
+    // Project::new() has no templates folder: the built-ins are used, with a warning.
+    let dir = Project::new().build();
+    let out = run_plain(dir.path(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("[templates] dir templates does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    let shipped = run_plain(&root(), &["check", "--now", "2024-03-01"]);
+    assert!(!text(&shipped.stderr).contains("[templates] dir"));
+}
+
+#[test]
+fn check_warns_about_unscheduled_categories() {
+    let dir = Project::new().build();
+    let cfg = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&cfg).unwrap().replace(
+        "closes = 2024-05-17T23:59:00",
+        "closes = 2024-03-20T23:59:00",
+    );
+    std::fs::write(&cfg, s).unwrap();
+    let out = run_plain(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): Novel Uses for Django, API,"), "{err}");
+}
+
+#[test]
+fn a_missing_config_is_bad_input_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_plain(dir.path(), &["plan"]);
+    assert_bad_input(&out, "cannot read config.toml: no such file or folder");
+    assert!(text(&out.stderr).contains("newsletter init"));
+}
+
+#[test]
+fn a_misspelled_key_names_file_line_and_key() {
+    let dir = Project::new().build();
+    let cfg = dir.path().join("config.toml");
+    let s = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("\ntitle = ", "\ntitel = ");
+    std::fs::write(&cfg, s).unwrap();
+    let out = run_plain(dir.path(), &["plan"]);
+    assert_bad_input(&out, "config.toml:10:1: unknown field `titel`");
+}
+
+#[test]
+fn a_directory_as_config_or_topics_is_bad_input() {
+    let dir = Project::new().build();
+    let out = run_plain(dir.path(), &["plan", "--config", "content"]);
+    assert_bad_input(&out, "cannot read content");
+    std::fs::remove_file(dir.path().join("content/topics.md")).unwrap();
+    std::fs::create_dir(dir.path().join("content/topics.md")).unwrap();
+    let out = run_plain(dir.path(), &["plan"]);
+    assert_bad_input(&out, "topics.md");
+}
+
+#[test]
+fn broken_topic_lists_are_bad_input_naming_the_file() {
+    let dir = Project::new().build();
+    let topics = dir.path().join("content/topics.md");
+    std::fs::write(&topics, "").unwrap();
+    assert_bad_input(&run_plain(dir.path(), &["plan"]), "content/topics.md:1:1:");
+    std::fs::write(&topics, b"\x00\x01\xff\xfe garbage").unwrap();
+    assert_bad_input(&run_plain(dir.path(), &["plan"]), "content/topics.md:1:");
+    std::fs::write(&topics, "API\n* a\n\nAPI\n* b\n").unwrap();
+    assert_bad_input(&run_plain(dir.path(), &["plan"]), "content/topics.md:4:1:");
+}
+
+#[test]
+fn a_bad_now_is_bad_input() {
+    assert_bad_input(
+        &run_plain(&root(), &["plan", "--now", "soon"]),
+        "`soon` is not a date-time",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(run_plain(&root(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run_plain(&root(), &["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn init_writes_a_project_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_plain(dir.path(), &["init", "proj"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let proj = dir.path().join("proj");
+    assert!(proj.join("config.toml").is_file());
+    assert!(proj.join("content/topics.md").is_file());
+    assert_eq!(
+        std::fs::read_to_string(proj.join("templates/email.html")).unwrap(),
+        std::fs::read_to_string(root().join("templates/email.html")).unwrap()
+    );
+    let out = run_plain(&proj, &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = std::fs::read(proj.join("config.toml")).unwrap();
+    let out = run_plain(dir.path(), &["init", "proj"]);
+    assert_bad_input(&out, "not overwriting existing files");
+    assert_eq!(std::fs::read(proj.join("config.toml")).unwrap(), before);
+}
+
+#[test]
+fn check_lists_every_invalid_subscriber_row() {
+    let out = run_plain(&root(), &["check", "--now", "2024-03-01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: content/subscribers.csv:8: invalid email address `not-an-address`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: content/subscribers.csv:10: duplicate of line 3"),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).contains("10 subscribers (2 invalid rows skipped)"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -1,0 +1,424 @@
+//! `preview`, the email templates and the Renderer API: the binary run as a
+//! process on the shipped files and on fixture projects, plus the library's
+//! Renderer for what the binary cannot vary (the subscriber).
+
+use std::process::Output;
+
+use newsletter::config::Config;
+use newsletter::render::{IssueContext, Renderer, SubscriberContext};
+use newsletter::schedule::{self, Plan};
+use newsletter::topics::TopicList;
+
+use crate::support::project::{Project, assert_bad_input, root, run_plain, text};
+
+/// The moment the snapshots are taken at: issue 3 is the latest due.
+const NOW: &str = "2024-03-20";
+
+/// Runs `preview` on the shipped files; returns (stdout, subject).
+fn preview(args: &[&str]) -> (String, String) {
+    let mut all = vec!["preview", "--now", NOW];
+    all.extend_from_slice(args);
+    let out = run_plain(&root(), &all);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {err}");
+    let subject = err
+        .lines()
+        .find_map(|l| l.strip_prefix("Subject: "))
+        .unwrap_or_else(|| panic!("no subject in stderr: {err}"))
+        .to_string();
+    (text(&out.stdout), subject)
+}
+
+/// The shipped project loaded through the library.
+fn shipped() -> (Config, TopicList, Plan, Renderer) {
+    let config = Config::from_file(&root().join("config.toml")).unwrap();
+    let topics = TopicList::from_file(&config.content.topics).unwrap();
+    let plan = schedule::plan(&config, &topics).unwrap();
+    let renderer = Renderer::load(&config.templates.dir).unwrap();
+    (config, topics, plan, renderer)
+}
+
+fn issue(n: u32) -> IssueContext {
+    let (config, topics, plan, _) = shipped();
+    IssueContext::build(&config, &topics, &plan, plan.issue(n).unwrap())
+}
+
+#[test]
+fn weekly_issue_snapshots() {
+    let (html, subject) = preview(&["--issue", "3", "--format", "html"]);
+    let (txt, _) = preview(&["--issue", "3", "--format", "text"]);
+    assert_eq!(
+        subject,
+        "DjangoCon US 2024 CFP Weekly #3: Novel Uses for Django"
+    );
+    insta::assert_snapshot!("issue3_subject", subject);
+    insta::assert_snapshot!("issue3_html", html);
+    insta::assert_snapshot!("issue3_text", txt);
+}
+
+#[test]
+fn last_call_snapshots() {
+    let (html, subject) = preview(&["--issue", "12", "--format", "html"]);
+    let (txt, _) = preview(&["--issue", "12", "--format", "text"]);
+    assert_eq!(
+        subject,
+        "Last call: 2 days left to submit to DjangoCon US 2024"
+    );
+    insta::assert_snapshot!("issue12_subject", subject);
+    insta::assert_snapshot!("issue12_html", html);
+    insta::assert_snapshot!("issue12_text", txt);
+}
+
+#[test]
+fn the_default_issue_is_the_one_due_now() {
+    let (default, _) = preview(&["--format", "text"]);
+    let (third, _) = preview(&["--issue", "3", "--format", "text"]);
+    assert_eq!(default, third);
+    let out = run_plain(&root(), &["preview", "--now", "2024-01-01"]);
+    assert!(
+        text(&out.stdout).contains("Issue #1 "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn every_text_line_fits_78_columns_in_every_issue() {
+    let (config, topics, plan, renderer) = shipped();
+    let with_link = SubscriberContext {
+        unsubscribe_url: "https://2024.djangocon.us/u?t=abc".into(),
+        ..SubscriberContext::sample()
+    };
+    for planned in &plan.issues {
+        let ctx = IssueContext::build(&config, &topics, &plan, planned);
+        for who in [Some(&SubscriberContext::sample()), Some(&with_link), None] {
+            let txt = renderer.email_text(&ctx, who).unwrap();
+            for line in txt.lines() {
+                assert!(
+                    line.chars().count() <= 78,
+                    "issue {}: {} columns: {line:?}",
+                    planned.number,
+                    line.chars().count()
+                );
+            }
+            assert!(txt.ends_with('\n') && !txt.ends_with("\n\n"));
+            // The footer keeps its lines apart (a trimming tag once joined them).
+            assert!(txt.contains("\n-- \nYou get this email because"), "{txt}");
+            assert!(
+                txt.lines().any(|l| l.starts_with("Past issues <https://")),
+                "{txt}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_issue_renders_without_a_subscriber() {
+    let (config, topics, plan, renderer) = shipped();
+    for planned in &plan.issues {
+        let ctx = IssueContext::build(&config, &topics, &plan, planned);
+        let html = renderer.email_html(&ctx, None).unwrap();
+        let txt = renderer.email_text(&ctx, None).unwrap();
+        assert!(!html.contains("Hi "), "{html}");
+        assert!(txt.contains("because you subscribed"), "{txt}");
+        assert!(!renderer.subject(&ctx).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn countdown_wording_for_one_day_and_the_last_day() {
+    let (_, _, _, renderer) = shipped();
+    let mut ctx = issue(12);
+    ctx.cfp.days_left = 1;
+    assert_eq!(
+        renderer.subject(&ctx).unwrap(),
+        "Last call: 1 day left to submit to DjangoCon US 2024"
+    );
+    assert!(
+        renderer
+            .email_text(&ctx, None)
+            .unwrap()
+            .contains("1 DAY LEFT")
+    );
+    ctx.cfp.days_left = 0;
+    assert_eq!(
+        renderer.subject(&ctx).unwrap(),
+        "Last call: last day to submit to DjangoCon US 2024"
+    );
+    let html = renderer.email_html(&ctx, None).unwrap();
+    assert!(html.contains("Last day to submit"), "{html}");
+    let mut weekly = issue(3);
+    weekly.cfp.days_left = 1;
+    assert!(
+        renderer
+            .email_html(&weekly, None)
+            .unwrap()
+            .contains("1 day left to submit")
+    );
+}
+
+#[test]
+fn the_last_call_has_no_teaser_and_weekly_issues_do() {
+    let (_, _, _, renderer) = shipped();
+    let last = renderer.email_html(&issue(12), None).unwrap();
+    assert!(!last.contains("Coming next"));
+    let weekly = renderer.email_html(&issue(3), None).unwrap();
+    assert!(weekly.contains("Coming next week"));
+    assert!(weekly.contains("<strong style=\"font-weight:bold;\">API</strong>"));
+    let before_last = renderer.email_text(&issue(11), None).unwrap();
+    assert!(
+        before_last.contains("Coming next, Wednesday, May 15, 2024: the last call"),
+        "{before_last}"
+    );
+}
+
+#[test]
+fn a_subscriber_name_is_escaped_in_html_and_the_unsubscribe_link_is_optional() {
+    let (_, _, _, renderer) = shipped();
+    let ctx = issue(3);
+    let mut who = SubscriberContext::sample();
+    who.name = "<b>Ada</b> & \"co\"".into();
+    let html = renderer.email_html(&ctx, Some(&who)).unwrap();
+    assert!(html.contains("Hi &lt;b&gt;Ada&lt;/b&gt; &amp; &quot;co&quot;,"));
+    assert!(!html.contains("<b>Ada"));
+    assert!(!html.contains("Unsubscribe"));
+    assert!(
+        !renderer
+            .email_text(&ctx, Some(&who))
+            .unwrap()
+            .contains("Unsubscribe")
+    );
+    who.unsubscribe_url = "https://example.org/unsubscribe?token=a&b".into();
+    let html = renderer.email_html(&ctx, Some(&who)).unwrap();
+    assert!(
+        html.contains("href=\"https://example.org/unsubscribe?token=a&amp;b\""),
+        "{html}"
+    );
+    let txt = renderer.email_text(&ctx, Some(&who)).unwrap();
+    assert!(txt.contains("Unsubscribe <https://example.org/unsubscribe?token=a&b>"));
+}
+
+#[test]
+fn a_category_name_cannot_break_the_subject_line() {
+    let (_, _, _, renderer) = shipped();
+    let mut ctx = issue(3);
+    ctx.issue.categories[0].name = "Evil\r\nBcc: victim@example.org\t\u{0}x".into();
+    let subject = renderer.subject(&ctx).unwrap();
+    assert_eq!(
+        subject,
+        "DjangoCon US 2024 CFP Weekly #3: Evil Bcc: victim@example.org x"
+    );
+}
+
+#[test]
+fn raw_html_in_topics_is_escaped_in_the_html_email() {
+    let dir = Project::new().build();
+    std::fs::write(
+        dir.path().join("content/topics.md"),
+        "# T\n\nPerformance\n* Profiling <script>alert(1)</script> now\n* [x](javascript:alert(1)) and <img src=x onerror=alert(1)>\n* <script>alert(2)</script>\n\nAPI\n* Ninja\n",
+    )
+    .unwrap();
+    let out = run_plain(
+        dir.path(),
+        &["preview", "--now", NOW, "--issue", "1", "--format", "html"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = text(&out.stdout);
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(html.contains("Profiling &lt;script&gt;alert(1)&lt;/script&gt; now"));
+    assert!(html.contains("x and &lt;img src=x onerror=alert(1)&gt;"));
+    let out = run_plain(
+        dir.path(),
+        &["preview", "--now", NOW, "--issue", "1", "--format", "text"],
+    );
+    assert!(text(&out.stdout).contains("Profiling <script>alert(1)</script> now"));
+}
+
+/// Writes `src` as the project's `templates/<name>` and runs preview.
+fn with_template(name: &str, src: &str) -> Output {
+    let dir = Project::new().build();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates").join(name), src).unwrap();
+    let format = if name.ends_with(".txt") {
+        "text"
+    } else {
+        "html"
+    };
+    run_plain(
+        dir.path(),
+        &["preview", "--now", NOW, "--issue", "2", "--format", format],
+    )
+}
+
+#[test]
+fn template_errors_name_file_line_and_column() {
+    // Syntax error: found when loading.
+    let out = with_template("email.html", "<p>\n  {% if %}x{% endif %}\n");
+    assert_bad_input(&out, "templates/email.html:2:9: Found `%}`");
+    assert!(text(&out.stderr).contains("2 |   {% if %}"));
+    // Unknown variable: found when rendering.
+    let out = with_template("email.txt", "one\ntwo {{ issue.nmber }}\n");
+    assert_bad_input(
+        &out,
+        "templates/email.txt:2:14: Field `nmber` is not defined. Available fields:",
+    );
+    let out = with_template("email.html", "{{ nope }}");
+    assert_bad_input(
+        &out,
+        "templates/email.html:1:4: Variable `nope` is not defined",
+    );
+    // Unknown filter: found when loading, reported by Tera as text.
+    let out = with_template("subject.txt", "x\n\n   {{ cfp.name | shout }}");
+    assert_bad_input(&out, "templates/subject.txt:3:18: Unknown filter `shout`");
+    assert!(text(&out.stderr).contains("help: "));
+    // A missing parent points at the extends tag.
+    let out = with_template("email.html", "{% extends \"nothere.html\" %}");
+    assert_bad_input(&out, "templates/email.html:1:13: it extends `nothere.html`");
+    // `subscriber` used without a test gets a specific hint (from check,
+    // which also renders for nobody).
+    let dir = Project::new().build();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/email.txt"),
+        "{{ subscriber.name }}",
+    )
+    .unwrap();
+    let out = run_plain(dir.path(), &["check", "--now", NOW]);
+    assert_bad_input(&out, "templates/email.txt:1:4: Variable `subscriber`");
+    assert!(text(&out.stderr).contains("{% if subscriber %}"));
+    assert!(text(&out.stderr).contains("rendering issue 1"));
+}
+
+#[test]
+fn overrides_replace_built_ins_by_name_and_can_extend_them() {
+    let out = with_template("subject.txt", "Weekly {{ issue.number }}\n\n  !");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("Subject: Weekly 2 !\n"));
+    let dir = Project::new().build();
+    let t = dir.path().join("templates");
+    std::fs::create_dir_all(t.join("parts")).unwrap();
+    std::fs::write(
+        t.join("email.html"),
+        "{% extends \"__newsletter/email.html\" %}{% block footer %}<tr><td>{% include \"parts/foot.html\" %}</td></tr>{% endblock footer %}",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("parts/foot.html"),
+        "Bye from {{ cfp.name }} ({% include \"__newsletter/subject.txt\" %})",
+    )
+    .unwrap();
+    let out = run_plain(dir.path(), &["preview", "--now", NOW, "--issue", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = text(&out.stdout);
+    assert!(
+        html.contains(
+            "<tr><td>Bye from DjangoCon US 2024 (DjangoCon US 2024 CFP Weekly #2: Alternative Django Use Cases"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Alternative Django Use Cases"));
+    assert!(!html.contains("You get this email"));
+}
+
+#[test]
+fn check_renders_every_issue() {
+    let out = with_template("email.txt", "ok");
+    assert_eq!(out.status.code(), Some(0));
+    let dir = Project::new().build();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    // Only the last call trips over this.
+    std::fs::write(
+        dir.path().join("templates/email.txt"),
+        "{% if issue.kind == \"last_call\" %}{{ issue.missing_field }}{% endif %}",
+    )
+    .unwrap();
+    let out = run_plain(dir.path(), &["check", "--now", NOW]);
+    assert_bad_input(&out, "templates/email.txt:1:44: Field `missing_field`");
+    assert!(text(&out.stderr).contains("rendering issue 12"));
+}
+
+#[test]
+fn an_unknown_issue_is_bad_input_naming_the_range() {
+    let out = run_plain(&root(), &["preview", "--now", NOW, "--issue", "99"]);
+    assert_bad_input(
+        &out,
+        "--issue 99: there is no issue 99; the plan has issues 1 to 12",
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn eml_and_to_render_for_one_address() {
+    let out = run_plain(&root(), &["preview", "--now", NOW, "--format", "eml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("To: \"Ada Lovelace\" <ada@example.org>"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run_plain(
+        &root(),
+        &[
+            "preview",
+            "--now",
+            NOW,
+            "--format",
+            "text",
+            "--to",
+            "grace@example.org",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("Ada Lovelace"));
+    assert_bad_input(
+        &run_plain(
+            &root(),
+            &["preview", "--now", NOW, "--to", "not-an-address"],
+        ),
+        "--to not-an-address",
+    );
+}
+
+#[test]
+fn out_writes_the_file_atomically_and_nothing_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("issue.html");
+    std::fs::write(&file, "old").unwrap();
+    let out = run_plain(
+        &root(),
+        &[
+            "preview",
+            "--now",
+            NOW,
+            "--issue",
+            "3",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let (expected, _) = preview(&["--issue", "3"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A folder, or a folder that does not exist, is bad input.
+    let out = run_plain(
+        &root(),
+        &[
+            "preview",
+            "--now",
+            NOW,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_bad_input(&out, "it is a folder");
+    let missing = dir.path().join("no/such/dir/x.html");
+    let out = run_plain(
+        &root(),
+        &["preview", "--now", NOW, "--out", missing.to_str().unwrap()],
+    );
+    assert_bad_input(&out, "does not exist");
+}

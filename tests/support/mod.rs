@@ -1,4 +1,0 @@
-#![allow(dead_code)]
-pub mod mail;
-pub mod project;
-pub mod smtp;
