@@ -79,6 +79,16 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
             p.category_names(&p.plan.unscheduled).join(", ")
         ));
     }
+    if let Some((before, last)) = p.plan.last_call_too_close() {
+        warnings.push(format!(
+            "{}: the last call (issue {}, {}) goes out less than two days after issue {} ({}), so it repeats that issue's categories at once; change schedule.last_call_days or the send day",
+            p.config.path.display(),
+            last.number,
+            last.send_at.format("%a %Y-%m-%d %H:%M"),
+            before.number,
+            before.send_at.format("%a %Y-%m-%d %H:%M"),
+        ));
+    }
     let dir = &p.config.templates.dir;
     if !dir.exists() {
         warnings.push(format!(

@@ -232,12 +232,14 @@ fn an_endless_multiline_greeting_stops_at_the_timeout() {
     );
     assert!(started.elapsed() < Duration::from_millis(1900));
     // The same as fast as it can: the bound on a reply's size stops it
-    // long before the timeout.
+    // before the (here long) timeout; the message says which bound it was.
+    // (It takes a few seconds of CPU in a debug build: lettre parses the
+    // growing reply again at every line.)
     let server = Server::start(ServerConfig {
         greeting: Greeting::Endless(Duration::ZERO),
         ..ServerConfig::default()
     });
-    let t = smtp_with_timeout(&server, 30);
+    let t = smtp_with_timeout(&server, 120);
     let started = std::time::Instant::now();
     let e = t.check(&never()).unwrap_err();
     assert!(
@@ -247,7 +249,7 @@ fn an_endless_multiline_greeting_stops_at_the_timeout() {
         e.message()
     );
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took < Duration::from_secs(100), "{took:?}");
 }
 
 /// A reply dripped in the middle of a transaction (RCPT): the message is
