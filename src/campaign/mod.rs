@@ -14,11 +14,11 @@ mod pick;
 mod test_send;
 
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::compose::{Composer, Messages};
-use crate::deliver::{self, Recipients, Summary, transport_from_config};
+use crate::deliver::{self, Checked, Recipients, Summary, transport_from_config};
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::publish::{self, IssueAsSent, PublishReport};
@@ -57,6 +57,9 @@ pub enum SendOutcome<'a> {
     DryRun(DryRunReport<'a>),
     /// A real send.
     Sent(SendReport),
+    /// A real send stopped by `stop` (a signal) while connecting, before
+    /// anything was frozen, published or sent.
+    Interrupted,
 }
 
 /// Something the front door should say while the send goes on.
@@ -183,7 +186,7 @@ pub fn send<'a>(
         sent,
         existing,
     };
-    deliver_issue(p, req, ready, &compose, observer).map(SendOutcome::Sent)
+    deliver_issue(p, req, ready, &compose, observer)
 }
 
 /// An issue about to be sent for real: checked, not yet frozen.
@@ -202,7 +205,7 @@ fn deliver_issue(
     ready: Ready,
     compose: &deliver::ComposeFn,
     observer: &mut dyn Observer,
-) -> Result<SendReport> {
+) -> Result<SendOutcome<'static>> {
     let Ready {
         issue,
         renderer,
@@ -219,8 +222,11 @@ fn deliver_issue(
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     // A server that cannot be reached or refuses us stops the run before
-    // the issue is frozen or published.
-    transport.check()?;
+    // the issue is frozen or published; so does a signal until then.
+    let checked = transport.check(req.stop)?;
+    if checked == Checked::Interrupted || req.stop.load(Ordering::SeqCst) {
+        return Ok(SendOutcome::Interrupted);
+    }
     let mut state = State::open(&p.config.state.path)?;
     if !sent.frozen {
         state.freeze(&publish::frozen_record(
@@ -277,14 +283,14 @@ fn deliver_issue(
     summary.suppressed = skipped.suppressed;
     summary.already_done = skipped.already_done;
     summary.invalid = skipped.invalid;
-    Ok(SendReport {
+    Ok(SendOutcome::Sent(SendReport {
         issue: issue.number,
         subject: sent.subject,
         counts: state.counts(issue.number)?,
         elapsed: started.elapsed(),
         summary,
         feed,
-    })
+    }))
 }
 
 /// Whether a real send would be refused for want of the unsubscribe secret.

@@ -2,11 +2,41 @@
 //!
 //! Everything else takes `now` as a parameter. `--now` and `NEWSLETTER_NOW`
 //! replace the clock for a whole run, so every command is reproducible.
+//!
+//! It also holds the range of times the tool accepts ([`YEARS`]): every
+//! time it is given (`--now`, the dates in the config) must fall in it, so
+//! that everything derived from one (a send time, the end of a day in
+//! another zone, a `Date:` header, an RFC 3339 stamp in the state) can be
+//! formatted, written and read back.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
+
+/// The years a time given to the tool may have, as written.
+///
+/// Why these bounds: a mail `Date:` header cannot hold a year after 9999
+/// (lettre's date formatter panics), RFC 3339 and the state's stamps have
+/// four-digit years (`+10000-01-01` is unreadable), and times derived from
+/// a given one reach a little further (the end of a day in another zone,
+/// the weeks of a schedule): 9000 leaves a wide margin below 9999. Before
+/// 1970 (the Unix epoch) there was no CFP to send about.
+pub const YEARS: RangeInclusive<i32> = 1970..=9000;
+
+/// Why `year` is out of [`YEARS`], if it is: "the year 9999 is outside the
+/// years the tool accepts (1970 to 9000)".
+pub fn year_out_of_range(year: i32) -> Option<String> {
+    (!YEARS.contains(&year)).then(|| {
+        format!(
+            "the year {year} is outside the years the tool accepts ({} to {})",
+            YEARS.start(),
+            YEARS.end()
+        )
+    })
+}
 
 /// The real current time. Clippy forbids every other way of reading it.
 #[allow(clippy::disallowed_methods)]
@@ -25,14 +55,25 @@ pub enum NowArg {
 }
 
 impl NowArg {
-    /// Parses an RFC 3339 date-time or a `YYYY-MM-DD` date.
+    /// Parses an RFC 3339 date-time or a `YYYY-MM-DD` date, with a year in
+    /// [`YEARS`] (as written).
     pub fn parse(s: &str) -> Result<NowArg> {
         let s = s.trim();
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(NowArg::Instant(t.with_timezone(&Utc)));
-        }
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            return Ok(NowArg::Date(d));
+        let parsed = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            Some((NowArg::Instant(t.with_timezone(&Utc)), t.year()))
+        } else if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Some((NowArg::Date(d), d.year()))
+        } else {
+            None
+        };
+        if let Some((arg, year)) = parsed {
+            return match year_out_of_range(year) {
+                None => Ok(arg),
+                Some(why) => Err(
+                    Error::input(format!("--now / NEWSLETTER_NOW: `{s}`: {why}"))
+                        .with_help("give a date or date-time in that range, such as 2024-03-18"),
+                ),
+            };
         }
         if let Some(local) = [
             "%Y-%m-%dT%H:%M:%S%.f",

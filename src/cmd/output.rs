@@ -42,8 +42,8 @@ pub fn plural(n: usize) -> &'static str {
 }
 
 /// The run as it goes: notices on standard output, the start and the
-/// progress on standard error. Once delivery starts, SIGINT and SIGTERM
-/// set `stop` instead of ending the process.
+/// progress on standard error. After [`Terminal::catch_signals`], SIGINT
+/// and SIGTERM set `stop` instead of ending the process.
 pub struct Terminal {
     stop: Arc<AtomicBool>,
     progress: Option<Progress>,
@@ -55,6 +55,16 @@ impl Terminal {
         Terminal {
             stop,
             progress: None,
+        }
+    }
+
+    /// From now on SIGINT and SIGTERM set `stop` instead of ending the
+    /// process: called before a real send takes its lock, so that a signal
+    /// while connecting, too, ends the run cleanly (exit 130, lock
+    /// released).
+    pub fn catch_signals(&self) {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register(sig, Arc::clone(&self.stop));
         }
     }
 }
@@ -69,9 +79,6 @@ impl Observer for Terminal {
     }
 
     fn started(&mut self, start: &Start<'_>) {
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            let _ = signal_hook::flag::register(sig, Arc::clone(&self.stop));
-        }
         eprintln!(
             "sending issue {} \"{}\" via {}",
             start.issue, start.subject, start.target

@@ -24,6 +24,9 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         stop: &stop,
     };
     let mut terminal = Terminal::new(Arc::clone(&stop));
+    if !args.dry_run && args.to.is_none() {
+        terminal.catch_signals();
+    }
     match campaign::send(p, &req, &mut terminal)? {
         SendOutcome::NothingDue(why) => emit(&nothing_due(why))?,
         SendOutcome::Test(report) => emit(&test(&report))?,
@@ -31,6 +34,10 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         SendOutcome::Sent(report) => {
             emit(&sent(p, &report))?;
             return Ok(report.exit_code());
+        }
+        SendOutcome::Interrupted => {
+            emit("interrupted while connecting: nothing was sent; run `newsletter send` again\n")?;
+            return Ok(130);
         }
     }
     Ok(0)

@@ -618,3 +618,42 @@ fn the_subscribers_delimiter_is_one_punctuation_character() {
         );
     }
 }
+
+#[test]
+fn cfp_dates_must_fall_in_the_years_the_tool_accepts() {
+    for (from, to, line) in [
+        (
+            "closes = 2024-04-24T23:59:00",
+            "closes = 9999-12-31T23:59:00",
+            8,
+        ),
+        (
+            "closes = 2024-04-24T23:59:00",
+            "closes = 9001-01-01T00:00:00",
+            8,
+        ),
+        (
+            "opens = 2024-03-04T00:00:00",
+            "opens = 1969-12-31T00:00:00",
+            7,
+        ),
+    ] {
+        let d = err(&MINIMAL.replace(from, to));
+        assert_eq!(d.line, line, "{to}");
+        assert!(
+            d.message
+                .contains("outside the years the tool accepts (1970 to 9000)"),
+            "{to}: {}",
+            d.message
+        );
+    }
+    // The boundaries themselves are fine.
+    let edge = MINIMAL
+        .replace("opens = 2024-03-04T00:00:00", "opens = 1970-01-01T00:00:00")
+        .replace(
+            "closes = 2024-04-24T23:59:00",
+            "closes = 9000-12-31T23:59:59",
+        );
+    let c = Config::parse(&edge).unwrap();
+    assert_eq!(chrono::Datelike::year(&c.cfp.closes), 9000);
+}

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
 
 use super::language::is_language_tag;
@@ -201,7 +201,11 @@ impl Validator<'_> {
                         .map(|time| date.and_time(time))
                     })
                     .ok_or_else(|| {
-                        self.err(v.span(), format!("{key} is not a valid date-time"), help)
+                        self.err(v.span(), format!("{key} is not a valid date-time"), &help)
+                    })
+                    .and_then(|t| match crate::clock::year_out_of_range(t.year()) {
+                        None => Ok(t),
+                        Some(why) => Err(self.err(v.span(), format!("{key}: {why}"), help)),
                     })
             }
             _ => Err(self.err(

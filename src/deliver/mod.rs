@@ -51,14 +51,25 @@ pub enum Attempt {
     Transient(String),
 }
 
+/// What [`Transport::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// Ready to send.
+    Ready,
+    /// The stop flag was set while checking: nothing was sent.
+    Interrupted,
+}
+
 /// A delivery mechanism: an outbox folder of `.eml` files, or an SMTP
 /// server (up to `delivery.concurrency` connections kept open).
 pub trait Transport: Sync {
     /// "outbox ./outbox" or "smtp smtp.example.org:587 (starttls)".
     fn describe(&self) -> String;
     /// Connects (and authenticates) once before anything is marked, so an
-    /// unreachable server stops the run with a clear error.
-    fn check(&self) -> Result<()>;
+    /// unreachable server stops the run with a clear error. Returns
+    /// [`Checked::Interrupted`] soon after `stop` is set (SIGINT, SIGTERM)
+    /// instead of waiting for a slow server.
+    fn check(&self, stop: &AtomicBool) -> Result<Checked>;
     /// One attempt at one message.
     fn send(&self, message: &Message, message_id: &str) -> Attempt;
 }

@@ -2,10 +2,11 @@
 //! folder, for a look before a real send or for another program to pick up.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 use lettre::Message;
 
-use super::{Attempt, Transport};
+use super::{Attempt, Checked, Transport};
 use crate::error::{Error, Result};
 
 /// Writes each message as `<dir>/<message-id>.eml`, atomically.
@@ -25,9 +26,14 @@ impl Transport for OutboxTransport {
         format!("outbox {}", self.dir.display())
     }
 
-    fn check(&self) -> Result<()> {
+    /// Creates the folder, and removes the temporary files an earlier
+    /// run killed mid-write left there (only those: see
+    /// [`crate::fsutil::remove_stale_temps`]).
+    fn check(&self, _stop: &AtomicBool) -> Result<Checked> {
         std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::io("create the outbox folder", &self.dir, e))
+            .map_err(|e| Error::io("create the outbox folder", &self.dir, e))?;
+        crate::fsutil::remove_stale_temps(&self.dir)?;
+        Ok(Checked::Ready)
     }
 
     fn send(&self, message: &Message, message_id: &str) -> Attempt {

@@ -64,8 +64,8 @@ impl Transport for ScriptedTransport<'_> {
         "scripted".to_string()
     }
 
-    fn check(&self) -> Result<()> {
-        Ok(())
+    fn check(&self, _stop: &std::sync::atomic::AtomicBool) -> Result<super::Checked> {
+        Ok(super::Checked::Ready)
     }
 
     fn send(&self, message: &Message, _message_id: &str) -> Attempt {

@@ -27,3 +27,57 @@ fn unchanged_bytes_are_not_rewritten() {
     assert_eq!(write_if_changed(&p, b"y").unwrap(), Written::Changed);
     assert_eq!(std::fs::read(&p).unwrap(), b"y");
 }
+
+#[test]
+fn own_temp_names_are_exactly_the_prefix_and_six_letters_or_digits() {
+    assert!(is_own_temp(".tmp-aB3xY9"));
+    for other in [
+        ".tmp-aB3xY",
+        ".tmp-aB3xY9z",
+        ".tmp-aB3x.9",
+        "tmp-aB3xY9",
+        ".tmp-aB3xY9.eml",
+        "x.tmp-aB3xY9",
+        "notes.txt",
+    ] {
+        assert!(!is_own_temp(other), "{other}");
+    }
+}
+
+#[test]
+fn stale_temps_are_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // What a write killed between create and rename leaves: a real one.
+    let kept = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .rand_bytes(TEMP_RANDOM)
+        .tempfile_in(d)
+        .unwrap()
+        .keep()
+        .unwrap()
+        .1;
+    std::fs::write(d.join(".tmp-Zz0099"), b"half").unwrap();
+    for other in ["a.eml", ".tmp-notes.txt", ".tmp-abc", "keep.tmp-abcdef"] {
+        std::fs::write(d.join(other), b"x").unwrap();
+    }
+    std::fs::create_dir(d.join(".tmp-folder")).unwrap();
+    assert_eq!(remove_stale_temps(d).unwrap(), 2);
+    assert!(!kept.exists());
+    let mut left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".tmp-abc",
+            ".tmp-folder",
+            ".tmp-notes.txt",
+            "a.eml",
+            "keep.tmp-abcdef"
+        ]
+    );
+    assert_eq!(remove_stale_temps(&d.join("missing")).unwrap(), 0);
+}

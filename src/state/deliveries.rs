@@ -157,6 +157,7 @@ impl State {
                 )
                 .map_err(err)?;
             for o in outcomes {
+                let at = stamp(o.at)?;
                 stmt.execute(params![
                     o.issue,
                     o.key,
@@ -164,7 +165,7 @@ impl State {
                     o.status,
                     o.reply,
                     o.message_id,
-                    stamp(o.at),
+                    at,
                     o.attempts,
                 ])
                 .map_err(err)?;

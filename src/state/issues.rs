@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{State, bad_value};
+use super::{State, bad_value, readable_time};
 use crate::error::{Error, Result};
 
 /// An issue as it was first sent. Frozen: once stored it never changes, so
@@ -34,8 +34,18 @@ impl State {
     /// Stores `issue` if no issue with its number is stored yet, and returns
     /// the stored record. An existing record wins: a frozen issue never
     /// changes.
+    /// Its times must read back as RFC 3339 (else an error, nothing
+    /// stored).
     pub fn freeze(&self, issue: &FrozenIssue) -> Result<FrozenIssue> {
         let action = "freeze an issue in";
+        readable_time(
+            &issue.send_at,
+            &format!("issue {}'s send time", issue.number),
+        )?;
+        readable_time(
+            &issue.published_at,
+            &format!("issue {}'s publication time", issue.number),
+        )?;
         let categories = serde_json::to_string(&issue.categories)
             .map_err(|e| Error::failed("cannot encode the categories as JSON").with_source(e))?;
         let slugs = serde_json::to_string(&issue.slugs)

@@ -56,9 +56,29 @@ pub struct State {
     path: PathBuf,
 }
 
-/// A timestamp as stored: RFC 3339, UTC, whole seconds (`2024-03-18T13:00:00Z`).
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+/// A timestamp as stored: RFC 3339, UTC, whole seconds (`2024-03-18T13:00:00Z`),
+/// checked to read back ([`readable_time`]).
+fn stamp(t: DateTime<Utc>) -> Result<String> {
+    let s = t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    readable_time(&s, "a timestamp")?;
+    Ok(s)
+}
+
+/// Refuses to store a time that could not be read back: every time the
+/// state holds is RFC 3339 with a four-digit year (`+10000-01-01T...`,
+/// which chrono writes for the year 10000, is not), so a value that got
+/// past the bounds on input (`clock::YEARS`) stops here, before the write,
+/// instead of making every later command fail on "unreadable time".
+fn readable_time(value: &str, what: &str) -> Result<()> {
+    match DateTime::parse_from_rfc3339(value) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::input(format!(
+            "cannot store {what} `{value}` in the state: it would not read back as a time; \
+             nothing was written"
+        ))
+        .with_help("use times in the years 1970 to 9000 (--now, and the dates in config.toml)")
+        .with_source(e)),
+    }
 }
 
 /// A SQLite error on the database at `path`, worded for the user. `action`

@@ -13,7 +13,7 @@ impl State {
     pub fn suppress(&mut self, keys: &[String], now: DateTime<Utc>) -> Result<usize> {
         let State { conn, path } = self;
         let err = |e| db_error(path, "store unsubscribes in", e);
-        let now = stamp(now);
+        let now = stamp(now)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;

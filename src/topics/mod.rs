@@ -28,7 +28,9 @@
 //! byte-order mark, trailing spaces and blank lines between items are fine.
 //!
 //! Errors: no categories; a category listed twice (both lines named); a
-//! list with no category before it. A category without topics is a warning.
+//! list with no category before it; lists nested more than 32 levels deep.
+//! Warnings: a category without topics; a `<!--` never closed (it hides
+//! the rest of the file).
 
 mod blocks;
 mod interpret;
@@ -110,10 +112,12 @@ impl TopicList {
     pub fn parse(src: &str) -> Result<TopicList, Diagnostic> {
         let body = src.strip_prefix('\u{feff}').unwrap_or(src);
         let shift = src.len() - body.len();
-        let mut blocks = Vec::new();
-        let mut scopes = 0;
-        blocks::collect(src, shift..src.len(), 0, &mut scopes, &mut blocks, 0);
-        interpret::interpret(src, &blocks)
+        let mut found = blocks::Collected::default();
+        blocks::collect(src, shift..src.len(), 0, &mut found, 0)?;
+        let mut list = interpret::interpret(src, &found.blocks)?;
+        list.warnings.extend(found.warnings);
+        list.warnings.sort_by_key(|w| w.line);
+        Ok(list)
     }
 
     /// Reads and parses the file; errors name it.

@@ -237,6 +237,77 @@ fn raw_html_items_are_kept_as_source_and_empty_items_dropped() {
     assert_eq!(t, ["<script>alert(1)</script> text", "kept"]);
 }
 
+/// `- ` repeated nests a list in the one before: `depth` levels.
+fn nested(depth: usize) -> String {
+    format!("## Deep\n\n{}x\n\n## After\n\n- y\n", "- ".repeat(depth))
+}
+
+/// A list `depth` levels deep the usual way: each item indented under
+/// the one before.
+fn indented(depth: usize) -> String {
+    let mut src = String::from("## Deep\n\n");
+    for i in 0..depth {
+        src.push_str(&format!("{}- level {i}\n", "  ".repeat(i)));
+    }
+    src
+}
+
+#[test]
+fn lists_nest_up_to_the_limit_and_deeper_is_an_error_at_its_line() {
+    let l = TopicList::parse(&indented(blocks::MAX_LIST_DEPTH)).unwrap();
+    let mut t = &l.categories[0].topics[0];
+    let mut levels = 1;
+    while let Some(c) = t.children.first() {
+        t = c;
+        levels += 1;
+    }
+    assert_eq!(levels, blocks::MAX_LIST_DEPTH);
+    let d = TopicList::parse(&indented(blocks::MAX_LIST_DEPTH + 1)).unwrap_err();
+    assert_eq!(
+        d.line,
+        2 + blocks::MAX_LIST_DEPTH + 1,
+        "the line of the deepest list"
+    );
+    assert!(
+        d.message.contains("nested more than 32 levels"),
+        "{}",
+        d.message
+    );
+    // `- - - x` on one line: 14,000 levels in 28 KB overflowed the stack.
+    TopicList::parse(&nested(blocks::MAX_LIST_DEPTH)).unwrap();
+    for depth in [blocks::MAX_LIST_DEPTH + 1, 14_000, 100_000] {
+        let d = TopicList::parse(&nested(depth)).unwrap_err();
+        assert_eq!(d.line, 3, "{depth}");
+    }
+    // Inside a comment too.
+    let hidden = format!("## A\n\n- a\n\n<!--\n{}-->\n", nested(50));
+    assert_eq!(TopicList::parse(&hidden).unwrap_err().line, 8);
+}
+
+#[test]
+fn an_unclosed_comment_warns_at_the_line_it_opens() {
+    let src = "## A\n\n- a\n\n<!-- old ideas\n\n## B\n\n- b\n";
+    let l = TopicList::parse(src).unwrap();
+    assert!(l.categories[1].hidden, "what follows is hidden, as before");
+    assert_eq!(l.warnings.len(), 1);
+    let w = &l.warnings[0];
+    assert_eq!((w.line, w.col), (5, 1));
+    assert!(w.message.contains("never closed"), "{}", w.message);
+    // Closed ones (also across blank lines, and a later one) are quiet.
+    for ok in [
+        "## A\n\n- a\n\n<!--\n## B\n\n- b\n-->\n",
+        "## A\n\n- a\n<!-- x -->\n\n<!--\n## B\n\n- b\n\n-->\n",
+        "## A\n\n- a <!-- inline\n",
+    ] {
+        assert!(TopicList::parse(ok).unwrap().warnings.is_empty(), "{ok}");
+    }
+    // One after a closed one is still found.
+    let two = "## A\n\n- a\n\n<!-- x -->\n\n<!--\n## B\n- b\n";
+    let l = TopicList::parse(two).unwrap();
+    assert_eq!(l.warnings.len(), 1);
+    assert_eq!(l.warnings[0].line, 7);
+}
+
 #[test]
 fn a_name_is_its_text_without_inline_markup_and_so_is_its_slug() {
     let l = TopicList::parse(

@@ -1,6 +1,7 @@
 //! What an SMTP error means for the delivery: an [`Attempt`] with the reply
 //! to record, and the words to say it in.
 
+use super::link::{Cut, MAX_REPLY_BYTES};
 use crate::deliver::Attempt;
 
 /// lettre's SMTP error.
@@ -45,6 +46,37 @@ pub(super) fn classify(e: &SmtpError, timeout_secs: u64, after_message: bool) ->
         ));
     }
     Attempt::Transient(text)
+}
+
+/// A reply the relay cut off (see `link`): too slow or too large.
+pub(super) fn cut_off(cut: Cut, timeout_secs: u64) -> Attempt {
+    Attempt::Transient(format!(
+        "{}: {}",
+        cut_verb(cut),
+        cut_reason(cut, timeout_secs)
+    ))
+}
+
+/// "timed out" or "refused".
+fn cut_verb(cut: Cut) -> &'static str {
+    match cut {
+        Cut::Silent | Cut::Slow => "timed out",
+        Cut::TooLarge => "gave up",
+    }
+}
+
+/// What the server did wrong, for a message.
+pub(super) fn cut_reason(cut: Cut, timeout_secs: u64) -> String {
+    match cut {
+        Cut::Silent => format!("no reply within {timeout_secs} s (smtp.timeout_seconds)"),
+        Cut::Slow => format!(
+            "the reply did not arrive in full within {timeout_secs} s (smtp.timeout_seconds)"
+        ),
+        Cut::TooLarge => format!(
+            "the server sent more than {} KiB in one reply",
+            MAX_REPLY_BYTES / 1024
+        ),
+    }
 }
 
 /// The error and its sources, each once (lettre's own text often already

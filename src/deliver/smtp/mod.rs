@@ -17,12 +17,19 @@
 //! Outcomes are unchanged: `Sent` only after the 2yz reply to the end of
 //! DATA; 5yz (except 552) permanent; 4yz, 552, dropped connections,
 //! timeouts and unknown outcomes transient.
+//!
+//! `smtp.timeout_seconds` bounds connecting and each reply as a whole (the
+//! greeting from connecting, every other reply from the write it answers):
+//! lettre's own timeout bounds only each read, so the socket goes through
+//! a relay that keeps the deadline ([`link`]).
 
 mod classify;
+mod link;
 mod session;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::thread::ThreadId;
 use std::time::Duration;
 
@@ -33,11 +40,28 @@ use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 
-use super::{Attempt, Transport};
+use super::{Attempt, Checked, Transport};
 use crate::config::{Config, Security};
 use crate::error::{Error, Result};
-use classify::{SmtpError, classify, describe, timed_out};
+use classify::{SmtpError, classify, cut_off, cut_reason, describe, timed_out};
+use link::{Cut, Link};
 use session::{Connection, transaction};
+
+/// Why no connection was opened.
+enum Unopened {
+    /// The stop flag was set (a signal): nothing was sent.
+    Interrupted,
+    /// The relay cut the connection off: a reply too slow or too large.
+    Cut(Cut),
+    /// The TCP connection or the relay failed.
+    Io(std::io::Error),
+    /// lettre's error: a refusal, a dropped connection, a read timeout.
+    Smtp(SmtpError),
+}
+
+/// A stop flag that is never set, for connections a worker opens (a
+/// worker finishes its message before it looks at the real one).
+static NEVER: AtomicBool = AtomicBool::new(false);
 
 /// Sends through a small pool of open SMTP connections.
 pub struct SmtpTransport {
@@ -103,19 +127,45 @@ impl SmtpTransport {
     }
 
     /// Opens a connection: TLS as configured (STARTTLS is required, never
-    /// skipped), the extensions, and authentication.
-    fn connect(&self) -> std::result::Result<Connection, SmtpError> {
+    /// skipped), the extensions, and authentication. Gives up at once when
+    /// `stop` is set.
+    fn connect(&self, stop: &AtomicBool) -> std::result::Result<Connection, Unopened> {
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
+        let server = match link::dial(&self.host, self.port, timeout, stop) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(Unopened::Interrupted),
+            Err(e) => return Err(Unopened::Io(e)),
+        };
+        let (link, local) = Link::start(server, timeout).map_err(Unopened::Io)?;
+        match link.watching(stop, || self.handshake(local)) {
+            Ok((inner, pipelining)) => {
+                link.idle();
+                Ok(Connection {
+                    inner,
+                    pipelining,
+                    timeout_secs: self.timeout_secs(),
+                    link,
+                })
+            }
+            Err(_) if link.aborted() => Err(Unopened::Interrupted),
+            Err(e) => Err(match link.cut() {
+                Some(cut) => Unopened::Cut(cut),
+                None => Unopened::Smtp(e),
+            }),
+        }
+    }
+
+    /// lettre's part of connecting, through the relay at `local`: the
+    /// greeting, EHLO, STARTTLS, EHLO again (to see PIPELINING), AUTH.
+    fn handshake(
+        &self,
+        local: std::net::SocketAddr,
+    ) -> std::result::Result<(SmtpConnection, bool), SmtpError> {
         let wrapper = match self.security {
             Security::Tls => self.tls.as_ref(),
             _ => None,
         };
-        let mut inner = SmtpConnection::connect(
-            (self.host.as_str(), self.port),
-            self.timeout,
-            &self.hello,
-            wrapper,
-            None,
-        )?;
+        let mut inner = SmtpConnection::connect(local, self.timeout, &self.hello, wrapper, None)?;
         if let (Security::Starttls, Some(tls)) = (self.security, &self.tls) {
             inner.starttls(tls, &self.hello)?;
         }
@@ -132,11 +182,7 @@ impl SmtpTransport {
         if let Some(c) = &self.credentials {
             inner.auth(DEFAULT_MECHANISMS, c)?;
         }
-        Ok(Connection {
-            inner,
-            pipelining,
-            timeout_secs: self.timeout_secs(),
-        })
+        Ok((inner, pipelining))
     }
 
     fn timeout_secs(&self) -> u64 {
@@ -152,6 +198,7 @@ impl SmtpTransport {
 
     /// Keeps `c` for this thread's next message.
     fn put(&self, c: Connection) {
+        c.link.idle();
         if let Ok(mut idle) = self.idle.lock() {
             idle.owned.insert(std::thread::current().id(), c);
         }
@@ -163,31 +210,16 @@ impl Transport for SmtpTransport {
         self.target.clone()
     }
 
-    fn check(&self) -> Result<()> {
-        let c = self.connect().map_err(|e| {
-            if timed_out(&e) {
-                Error::failed(format!(
-                    "cannot connect to {}: no answer within {} s (smtp.timeout_seconds); nothing was \
-                     sent",
-                    self.target,
-                    self.timeout_secs()
-                ))
-                .with_help(
-                    "check smtp.host and smtp.port (and that the server is up), or raise \
-                     smtp.timeout_seconds for a slow server",
-                )
-            } else {
-                Error::failed(format!(
-                    "cannot connect to {}: {}; nothing was sent",
-                    self.target,
-                    describe(&e)
-                ))
-            }
-        })?;
+    fn check(&self, stop: &AtomicBool) -> Result<Checked> {
+        let c = match self.connect(stop) {
+            Ok(c) => c,
+            Err(Unopened::Interrupted) => return Ok(Checked::Interrupted),
+            Err(e) => return Err(self.unreachable(&e)),
+        };
         if let Ok(mut idle) = self.idle.lock() {
             idle.unowned = Some(c);
         }
-        Ok(())
+        Ok(Checked::Ready)
     }
 
     fn send(&self, message: &Message, _id: &str) -> Attempt {
@@ -197,9 +229,9 @@ impl Transport for SmtpTransport {
             let reused = pooled.is_some();
             let mut conn = match pooled.take() {
                 Some(c) => c,
-                None => match self.connect() {
+                None => match self.connect(&NEVER) {
                     Ok(c) => c,
-                    Err(e) => return classify(&e, self.timeout_secs(), false),
+                    Err(e) => return self.not_connected(&e),
                 },
             };
             match transaction(&mut conn, message.envelope(), &body) {
@@ -216,6 +248,52 @@ impl Transport for SmtpTransport {
                     return f.attempt;
                 }
             }
+        }
+    }
+}
+
+impl SmtpTransport {
+    /// The error that stops a run before anything was sent.
+    fn unreachable(&self, e: &Unopened) -> Error {
+        let secs = self.timeout_secs();
+        let cut = match e {
+            Unopened::Cut(cut) => Some(*cut),
+            Unopened::Smtp(e) if timed_out(e) => Some(Cut::Silent),
+            Unopened::Io(e) if timed_out(e) => Some(Cut::Silent),
+            _ => None,
+        };
+        let why = match (cut, e) {
+            (Some(Cut::Silent), _) => format!("no answer within {secs} s (smtp.timeout_seconds)"),
+            (Some(Cut::Slow), _) => format!(
+                "the server's answer did not arrive in full within {secs} s (smtp.timeout_seconds \
+                 bounds each whole reply)"
+            ),
+            (Some(c), _) => cut_reason(c, secs),
+            (None, Unopened::Smtp(e)) => describe(e),
+            (None, Unopened::Io(e)) => describe(e),
+            (None, _) => "interrupted".to_string(),
+        };
+        let err = Error::failed(format!(
+            "cannot connect to {}: {why}; nothing was sent",
+            self.target
+        ));
+        match cut {
+            Some(Cut::Silent | Cut::Slow) => err.with_help(
+                "check smtp.host and smtp.port (and that the server is up), or raise \
+                 smtp.timeout_seconds for a slow server",
+            ),
+            _ => err,
+        }
+    }
+
+    /// The attempt of a message whose connection could not be opened.
+    fn not_connected(&self, e: &Unopened) -> Attempt {
+        match e {
+            Unopened::Smtp(e) => classify(e, self.timeout_secs(), false),
+            Unopened::Cut(cut) => cut_off(*cut, self.timeout_secs()),
+            Unopened::Io(e) if timed_out(e) => cut_off(Cut::Silent, self.timeout_secs()),
+            Unopened::Io(e) => Attempt::Transient(format!("cannot connect: {}", describe(e))),
+            Unopened::Interrupted => Attempt::Transient("interrupted".to_string()),
         }
     }
 }

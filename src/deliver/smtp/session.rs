@@ -11,7 +11,8 @@ use lettre::transport::smtp::response::Response;
 
 use lettre::transport::smtp::client::SmtpConnection;
 
-use super::classify::{SmtpError, classify};
+use super::classify::{SmtpError, classify, cut_off};
+use super::link::Link;
 use crate::deliver::Attempt;
 
 /// One open, authenticated connection.
@@ -21,6 +22,9 @@ pub(super) struct Connection {
     pub(super) pipelining: bool,
     /// `smtp.timeout_seconds`, for the recorded reply of a timeout.
     pub(super) timeout_secs: u64,
+    /// The relay under `inner`, keeping each reply's deadline. Declared
+    /// after `inner`, so lettre's socket closes first.
+    pub(super) link: Link,
 }
 
 /// Text written as is by lettre's `command` (one write, then one reply read).
@@ -178,11 +182,19 @@ fn refused(c: &mut Connection, e: &SmtpError) -> Failed {
 
 /// A dropped connection, a timeout or an unreadable reply; `after_message`
 /// when the whole message had been written (delivery unknown).
+/// A reply the relay cut off (slow or too large) is never stale.
 fn broken(c: &Connection, e: &SmtpError, before_any_reply: bool, after_message: bool) -> Failed {
-    Failed {
-        attempt: classify(e, c.timeout_secs, after_message),
-        reusable: false,
-        stale: before_any_reply,
+    match c.link.cut() {
+        Some(cut) => Failed {
+            attempt: cut_off(cut, c.timeout_secs),
+            reusable: false,
+            stale: false,
+        },
+        None => Failed {
+            attempt: classify(e, c.timeout_secs, after_message),
+            reusable: false,
+            stale: before_any_reply,
+        },
     }
 }
 

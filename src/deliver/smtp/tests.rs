@@ -7,12 +7,16 @@
 
 use super::session::dot_stuffed;
 use super::*;
+use crate::deliver::Checked;
 
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 #[path = "../../../tests/integration/support/smtp.rs"]
 mod test_server;
 
-use test_server::{Act, Config as ServerConfig, Fault, Server};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use test_server::{Act, Config as ServerConfig, Fault, Greeting, Server};
 
 fn smtp(server: &Server) -> SmtpTransport {
     let src = format!(
@@ -39,7 +43,7 @@ fn sent(a: &Attempt) -> bool {
 fn pipelines_mail_rcpt_data_and_reuses_one_connection() {
     let server = Server::start(ServerConfig::default());
     let t = smtp(&server);
-    t.check().unwrap();
+    t.check(&AtomicBool::new(false)).unwrap();
     let first = message("r0@example.com", "hi\n.dot\n");
     assert!(sent(&t.send(&first, "")));
     for i in 1..3 {
@@ -167,7 +171,9 @@ fn a_server_that_never_greets_fails_the_check_with_a_help() {
         server.port
     );
     let t = SmtpTransport::new(&Config::parse(&src).unwrap(), None).unwrap();
-    let err = t.check().unwrap_err();
+    let err = t
+        .check(&std::sync::atomic::AtomicBool::new(false))
+        .unwrap_err();
     assert!(
         err.message()
             .ends_with("no answer within 1 s (smtp.timeout_seconds); nothing was sent"),
@@ -178,4 +184,146 @@ fn a_server_that_never_greets_fails_the_check_with_a_help() {
         err.help()
             .is_some_and(|h| h.starts_with("check smtp.host and smtp.port"))
     );
+}
+
+/// A transport to `server` with `smtp.timeout_seconds = secs`.
+fn smtp_with_timeout(server: &Server, secs: u64) -> SmtpTransport {
+    let src = format!(
+        "[newsletter]\ntitle = \"T\"\nfrom = \"a@example.org\"\n[cfp]\nname = \"X\"\ntimezone = \"UTC\"\nopens = 2024-03-01T00:00:00\ncloses = 2024-04-01T00:00:00\n[schedule]\nweekday = \"monday\"\ntime = \"09:00\"\n[delivery]\ntransport = \"smtp\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_seconds = {secs}\n",
+        server.port
+    );
+    SmtpTransport::new(&Config::parse(&src).unwrap(), None).unwrap()
+}
+
+fn never() -> AtomicBool {
+    AtomicBool::new(false)
+}
+
+/// One byte every 100 ms: each read is quick, the greeting takes 2.2 s.
+/// lettre's per-read timeout never fired; the deadline on the whole reply
+/// does, at 1 s.
+#[test]
+fn a_greeting_dripped_past_the_timeout_is_cut_off_at_the_timeout() {
+    let server = Server::start(ServerConfig {
+        drip: Some(Duration::from_millis(100)),
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 1);
+    let started = std::time::Instant::now();
+    let e = t.check(&never()).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        e.message()
+            .contains("answer did not arrive in full within 1 s (smtp.timeout_seconds"),
+        "{}",
+        e.message()
+    );
+    assert!(took < Duration::from_millis(1900), "{took:?}");
+}
+
+/// The neighbour: a slow server whose every reply is within the timeout
+/// works, even though the whole conversation takes longer than it (the
+/// deadline is per reply, not per connection).
+#[test]
+fn slow_replies_each_within_the_timeout_are_fine() {
+    let server = Server::start(ServerConfig {
+        drip: Some(Duration::from_millis(5)),
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 1);
+    let started = std::time::Instant::now();
+    assert_eq!(t.check(&never()).unwrap(), Checked::Ready);
+    assert!(sent(&t.send(&message("r@example.com", "hi\n"), "")));
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "not slow enough to prove it"
+    );
+}
+
+/// `220-still here` forever, a line every 50 ms: the greeting never ends,
+/// and the run stops at the timeout.
+#[test]
+fn an_endless_multiline_greeting_stops_at_the_timeout() {
+    let server = Server::start(ServerConfig {
+        greeting: Greeting::Endless(Duration::from_millis(50)),
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 1);
+    let started = std::time::Instant::now();
+    let e = t.check(&never()).unwrap_err();
+    assert!(
+        e.message().contains("did not arrive in full within 1 s"),
+        "{}",
+        e.message()
+    );
+    assert!(started.elapsed() < Duration::from_millis(1900));
+    // The same as fast as it can: the bound on a reply's size stops it
+    // before the (here long) timeout; the message says which bound it was.
+    // (It takes a few seconds of CPU in a debug build: lettre parses the
+    // growing reply again at every line.)
+    let server = Server::start(ServerConfig {
+        greeting: Greeting::Endless(Duration::ZERO),
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 120);
+    let started = std::time::Instant::now();
+    let e = t.check(&never()).unwrap_err();
+    assert!(
+        e.message()
+            .contains("the server sent more than 32 KiB in one reply; nothing was sent"),
+        "{}",
+        e.message()
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(100), "{took:?}");
+}
+
+/// A reply dripped in the middle of a transaction (RCPT): the message is
+/// a transient timeout naming the setting, and the next message goes out
+/// on a fresh connection.
+#[test]
+fn a_dripped_reply_inside_a_transaction_times_out_per_command() {
+    let server = Server::start(ServerConfig {
+        faults: vec![("slow", Fault::Once(Act::Drip(Duration::from_millis(100))))],
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 1);
+    let started = std::time::Instant::now();
+    let a = t.send(&message("slow@example.com", "hi\n"), "");
+    assert_eq!(
+        a,
+        Attempt::Transient(
+            "timed out: the reply did not arrive in full within 1 s (smtp.timeout_seconds)"
+                .to_string()
+        )
+    );
+    assert!(started.elapsed() < Duration::from_millis(1900));
+    assert!(sent(&t.send(&message("slow@example.com", "hi\n"), "")));
+    assert!(sent(&t.send(&message("ok@example.com", "hi\n"), "")));
+    assert_eq!(server.connections(), 2);
+}
+
+/// A stop flag set while the server keeps the greeting back: `check`
+/// returns `Interrupted` at once, not after the timeout.
+#[test]
+fn check_returns_interrupted_soon_after_the_stop_flag_is_set() {
+    let server = Server::start(ServerConfig {
+        greeting: Greeting::Never,
+        ..ServerConfig::default()
+    });
+    let t = smtp_with_timeout(&server, 60);
+    let stop = never();
+    let started = std::time::Instant::now();
+    let checked = std::thread::scope(|s| {
+        s.spawn(|| {
+            assert!(server.wait_open(1));
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        t.check(&stop)
+    });
+    assert_eq!(checked.unwrap(), Checked::Interrupted);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Set before anything: no connection at all.
+    let t = smtp_with_timeout(&server, 60);
+    assert_eq!(t.check(&stop).unwrap(), Checked::Interrupted);
 }

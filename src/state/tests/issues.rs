@@ -69,3 +69,38 @@ fn a_hand_edited_issue_is_a_clear_error() {
     );
     assert!(state.frozen_issues().is_err());
 }
+
+#[test]
+fn a_time_that_would_not_read_back_is_refused_before_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = State::open(&db(&dir)).unwrap();
+    // What `feed --now 9999-12-31` stored, after which every command
+    // failed on "unreadable time".
+    let mut late = issue(1, "One");
+    late.published_at = "+10000-01-01T04:59:59+00:00".into();
+    let e = state.freeze(&late).unwrap_err();
+    assert!(
+        e.message().contains("would not read back"),
+        "{}",
+        e.message()
+    );
+    let mut bad = issue(2, "Two");
+    bad.send_at = "soon".into();
+    assert!(state.freeze(&bad).is_err());
+    assert_eq!(state.frozen_issues().unwrap(), []);
+    // Stamps of deliveries and unsubscribes too: nothing stored.
+    let year_10000 = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let o = outcome(3, "a@x.org", Status::Sent, Some("250 ok"), year_10000);
+    assert!(state.record(&[o]).is_err());
+    assert_eq!(state.counts(3).unwrap().sent, 0);
+    assert!(state.suppress(&keys(&["a@x.org"]), year_10000).is_err());
+    assert_eq!(state.suppressed_count().unwrap(), 0);
+    // The last second of 9999 still reads back.
+    let mut edge = issue(4, "Four");
+    edge.send_at = "9999-12-31T23:59:59Z".into();
+    state.freeze(&edge).unwrap();
+}

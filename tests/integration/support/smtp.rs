@@ -1,7 +1,9 @@
 //! A small real SMTP server for tests: RFC 5321 commands over TCP on
 //! loopback, PIPELINING (replies in order, commands read line by line),
 //! AUTH PLAIN, dot-unstuffing, and fault injection by recipient and at the
-//! greeting.
+//! greeting, and slow servers: replies written a byte at a time
+//! ([`Config::drip`], [`Act::Drip`]) and an endless multi-line greeting
+//! ([`Greeting::Endless`]).
 //!
 //! Every RCPT is counted per address (accepted or not), every connection is
 //! counted, and every message the server took responsibility for is logged
@@ -41,11 +43,16 @@ pub enum Act {
     StallAfterDot,
     /// Answer the final "." with this reply instead of 250 (not logged).
     DataReply(&'static str),
+    /// Accept RCPT, but write the reply one byte per pause.
+    Drip(Duration),
 }
 
 impl Act {
     fn at_rcpt(self) -> bool {
-        matches!(self, Act::Reply(_) | Act::ReplyClose(_) | Act::Stall)
+        matches!(
+            self,
+            Act::Reply(_) | Act::ReplyClose(_) | Act::Stall | Act::Drip(_)
+        )
     }
 }
 
@@ -68,6 +75,9 @@ pub enum Greeting {
     Never,
     /// `220` only after [`Server::release_greetings`].
     Held,
+    /// `220-still here` lines forever, one per pause (none: as fast as the
+    /// client reads), never the final `220 ` line.
+    Endless(Duration),
 }
 
 #[derive(Default)]
@@ -87,6 +97,8 @@ pub struct Config {
     /// reply to the last one goes out first), as a server does with an
     /// idle or well-used connection.
     pub close_after_messages: Option<usize>,
+    /// Write every reply (the greeting too) one byte per this pause.
+    pub drip: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +121,7 @@ struct Shared {
     reads: Mutex<Vec<Vec<String>>>,
     /// Sessions still open.
     open: Mutex<usize>,
+    /// Notified when a session opens or closes.
     closed: Condvar,
     gate: Gate,
 }
@@ -141,6 +154,7 @@ impl Server {
             for stream in listener.incoming().flatten() {
                 sh.connections.fetch_add(1, Ordering::SeqCst);
                 *sh.open.lock().unwrap() += 1;
+                sh.closed.notify_all();
                 let sh = Arc::clone(&sh);
                 std::thread::spawn(move || {
                     let _ = session(stream, &sh);
@@ -205,6 +219,18 @@ impl Server {
         *guard == 0
     }
 
+    /// Blocks until at least `n` sessions are open at once (or 60 s
+    /// passed): a client is connected and waiting.
+    pub fn wait_open(&self, n: usize) -> bool {
+        let guard = self.shared.open.lock().unwrap();
+        let (guard, _) = self
+            .shared
+            .closed
+            .wait_timeout_while(guard, Duration::from_secs(60), |o| *o < n)
+            .unwrap();
+        *guard >= n
+    }
+
     /// Blocks until `addr` got at least `n` RCPT commands (or 60 s passed).
     pub fn wait_rcpts(&self, addr: &str, n: u32) -> bool {
         let guard = self.shared.rcpts.lock().unwrap();
@@ -228,6 +254,39 @@ impl Server {
     /// How many TCP connections were accepted.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// The socket's output, a byte per pause when dripping.
+struct Out {
+    stream: TcpStream,
+    drip: Option<Duration>,
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match (self.drip, buf.first()) {
+            (Some(pause), Some(_)) => {
+                let n = self.stream.write(&buf[..1])?;
+                std::thread::sleep(pause);
+                Ok(n)
+            }
+            _ => self.stream.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Writes `220-still here` lines until the client goes away.
+fn endless(out: &mut Out, pause: Duration) -> std::io::Result<()> {
+    loop {
+        out.write_all(b"220-still here\r\n")?;
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
     }
 }
 
@@ -266,7 +325,10 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
     // each pipelined reply after the first would wait for the client's
     // delayed ACK (40 ms), and the tests would measure that.
     stream.set_nodelay(true)?;
-    let mut out = stream.try_clone()?;
+    let mut out = Out {
+        stream: stream.try_clone()?,
+        drip: config.drip,
+    };
     let conn = {
         let mut reads = sh.reads.lock().unwrap();
         reads.push(Vec::new());
@@ -281,6 +343,7 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
             let guard = open.lock().unwrap();
             drop(cv.wait_while(guard, |open| !*open).unwrap());
         }
+        Greeting::Endless(pause) => return endless(&mut out, pause),
         Greeting::Answer => {}
     }
     out.write_all(b"220 test.local ESMTP\r\n")?;
@@ -363,6 +426,14 @@ fn session(stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
                     return Ok(());
                 }
                 Some(Act::Stall) => return drain(&mut input),
+                Some(Act::Drip(pause)) => {
+                    rcpt.push(addr);
+                    let mut slow = Out {
+                        stream: out.stream.try_clone()?,
+                        drip: Some(pause),
+                    };
+                    slow.write_all(b"250 2.1.5 OK\r\n")?;
+                }
                 other => {
                     if let Some(a) = other.filter(|a| !a.at_rcpt()) {
                         in_data = Some(a);
