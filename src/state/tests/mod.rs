@@ -102,7 +102,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
