@@ -299,7 +299,7 @@ impl IssueContext {
                 is_last: next.is_none(),
                 countdown: super::reminder::countdown(config, &issue.send_at),
                 hours_left: super::reminder::hours_left(&issue.send_at, &config.cfp.closes_at()),
-                recap: super::reminder::recap(config, topics, plan, issue, abs),
+                recap: super::reminder::recap(topics, plan, issue, abs),
             },
             notes: topics
                 .notes

@@ -60,7 +60,6 @@ pub fn countdown(config: &Config, send_at: &DateTime<chrono_tz::Tz>) -> String {
 /// linked to the latest issue before `issue` that featured it. Empty for
 /// other kinds of issue.
 pub fn recap(
-    config: &Config,
     topics: &TopicList,
     plan: &Plan,
     issue: &PlannedIssue,
@@ -69,7 +68,6 @@ pub fn recap(
     if issue.kind != IssueKind::Reminder {
         return Vec::new();
     }
-    let _ = config;
     let featuring = plan.issues.iter().filter(|i| i.kind != IssueKind::LastCall);
     let mut out: Vec<(usize, RecapEntry)> = Vec::new();
     for i in featuring {
@@ -103,3 +101,6 @@ pub fn recap(
     }
     out.into_iter().map(|(_, e)| e).collect()
 }
+
+#[cfg(test)]
+mod tests;
