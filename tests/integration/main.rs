@@ -22,6 +22,7 @@ mod kill_resume;
 mod preview;
 mod robust;
 mod schedule_history;
+mod season;
 mod security;
 mod send;
 mod smtp;
