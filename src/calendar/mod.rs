@@ -8,7 +8,7 @@
 //! - `SEQUENCE` is the number of times the close changed since the state
 //!   first saw it: the state records the last close published with its
 //!   sequence, and a different close bumps it (see
-//!   [`State::calendar_sequence`]). It grows with every change, a move
+//!   `State::calendar_sequence`). It grows with every change, a move
 //!   back to an earlier date included, which a number derived from the
 //!   date alone could not do; it survives a deleted `public/` folder.
 //! - `DTSTAMP` is the CFP's opening time in UTC: the event exists since
@@ -80,10 +80,7 @@ pub fn ics(config: &Config, sequence: u32) -> String {
         )
     };
     let closes_text = closes.format("%A, %B %-d, %Y at %H:%M %Z").to_string();
-    let mut description = format!(
-        "The {} Call for Proposals closes {closes_text}.",
-        cfp.name
-    );
+    let mut description = format!("The {} Call for Proposals closes {closes_text}.", cfp.name);
     if let Some(url) = &cfp.submit_url {
         description.push_str(&format!(" Submit your proposal: {url}"));
     }

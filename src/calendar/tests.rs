@@ -1,6 +1,6 @@
 use super::text::{escape, fold};
 use super::*;
-use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
+use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
 
 fn config(closes: &str, zone: &str) -> Config {
     Config::parse(&format!(
@@ -17,7 +17,9 @@ fn unfold(ics: &str) -> String {
 }
 
 fn parse(ics: &str) -> Calendar {
-    unfold(ics).parse::<Calendar>().expect("icalendar parses it")
+    unfold(ics)
+        .parse::<Calendar>()
+        .expect("icalendar parses it")
 }
 
 #[test]

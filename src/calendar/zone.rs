@@ -7,10 +7,7 @@ use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 /// The `VTIMEZONE` lines of `tz` for an event at `at`.
 pub(super) fn vtimezone(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
-    let mut lines = vec![
-        "BEGIN:VTIMEZONE".to_string(),
-        format!("TZID:{}", tz.name()),
-    ];
+    let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
     let changes = changes(tz, at - Duration::days(366), at + Duration::days(366));
     if changes.is_empty() {
         // A fixed offset: one observance since 1970.
@@ -28,7 +25,8 @@ pub(super) fn vtimezone(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
         let from = tz.offset_from_utc_datetime(&before.naive_utc());
         let to = tz.offset_from_utc_datetime(&after.naive_utc());
         // The onset in local time as it was before the change.
-        let onset: NaiveDateTime = after.naive_utc() + Duration::seconds(from.fix().local_minus_utc().into());
+        let onset: NaiveDateTime =
+            after.naive_utc() + Duration::seconds(from.fix().local_minus_utc().into());
         lines.extend(observance(
             !to.dst_offset().is_zero(),
             onset.format("%Y%m%dT%H%M%S").to_string(),

@@ -50,7 +50,8 @@ pub(super) fn reminders(
     let mut out: Vec<Reminder> = Vec::new();
     for r in raw {
         let written = r.before.get_ref();
-        let at = |msg: String, help: &str| Diagnostic::at(src, r.before.span().start, msg).help(help);
+        let at =
+            |msg: String, help: &str| Diagnostic::at(src, r.before.span().start, msg).help(help);
         let hours = parse_offset(written).ok_or_else(|| {
             at(
                 format!("schedule.reminder before = {written:?} is not a time before the close"),

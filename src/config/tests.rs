@@ -666,7 +666,9 @@ fn reminder_offsets_are_days_and_hours() {
     assert_eq!(parse_offset("7d"), Some(7 * 24));
     assert_eq!(parse_offset("24h"), Some(24));
     assert_eq!(parse_offset("1d12h"), Some(36));
-    for bad in ["", "0d", "0h", "7", "d", "h", "7days", "-1d", "1.5d", "3h2d", "7 d"] {
+    for bad in [
+        "", "0d", "0h", "7", "d", "h", "7days", "-1d", "1.5d", "3h2d", "7 d",
+    ] {
         assert_eq!(parse_offset(bad), None, "{bad:?}");
     }
     let c = Config::parse(&with(
@@ -693,7 +695,11 @@ fn bad_reminders_point_at_their_value() {
     assert!(d.help.as_deref().unwrap().contains("\"7d\""));
     // The CFP is 51 days long: a reminder 60 days before would come first.
     let d = err(&with("[[schedule.reminder]]\nbefore = \"60d\"\n"));
-    assert!(d.message.contains("falls before the CFP opens"), "{}", d.message);
+    assert!(
+        d.message.contains("falls before the CFP opens"),
+        "{}",
+        d.message
+    );
     let d = err(&with(
         "[[schedule.reminder]]\nbefore = \"24h\"\n[[schedule.reminder]]\nbefore = \"1d\"\n",
     ));
@@ -727,8 +733,13 @@ fn skips_must_be_send_days_inside_the_cfp() {
         d.help
     );
     assert!(err(&skip("2024-06-03")).message.contains("outside the CFP"));
-    assert!(err(&skip("2024-04-01T09:00:00")).message.contains("plain date"));
-    let twice = with("[[schedule.skip]]\ndate = 2024-04-01\n[[schedule.skip]]\ndate = 2024-04-01\n");
+    assert!(
+        err(&skip("2024-04-01T09:00:00"))
+            .message
+            .contains("plain date")
+    );
+    let twice =
+        with("[[schedule.skip]]\ndate = 2024-04-01\n[[schedule.skip]]\ndate = 2024-04-01\n");
     assert_eq!(err(&twice).message, "skip date 2024-04-01 is listed twice");
     let pinned = with(
         "[[schedule.pin]]\ncategory = \"API\"\ndate = 2024-04-01\n[[schedule.skip]]\ndate = 2024-04-01\n",

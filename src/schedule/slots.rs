@@ -93,9 +93,9 @@ fn add_reminders(config: &Config, slots: &mut Vec<Slot>) {
     reminders.sort();
     for at in reminders {
         let day = at.date_naive();
-        let same_day = slots.iter_mut().find(|sl| {
-            sl.at.date_naive() == day && sl.kind != IssueKind::Reminder
-        });
+        let same_day = slots
+            .iter_mut()
+            .find(|sl| sl.at.date_naive() == day && sl.kind != IssueKind::Reminder);
         match same_day {
             Some(sl) if sl.kind == IssueKind::LastCall => {}
             Some(sl) => {

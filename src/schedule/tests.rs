@@ -796,10 +796,7 @@ fn reminders_go_out_at_the_close_minus_their_offset_without_categories() {
             "Fri 03-29 20:59"
         ]
     );
-    assert_eq!(
-        summary(&t, &p),
-        ["A", "B", "C", "R[]", "D", "R[]", "R[]"]
-    );
+    assert_eq!(summary(&t, &p), ["A", "B", "C", "R[]", "D", "R[]", "R[]"]);
     assert_eq!(
         p.issues.iter().map(|i| i.number).collect::<Vec<_>>(),
         [1, 2, 3, 4, 5, 6, 7]
@@ -834,7 +831,10 @@ fn the_last_call_is_the_reminder_of_its_day_and_later_reminders_stay() {
     )
     .unwrap();
     assert_eq!(summary(&t, &p), ["A", "B", "C", "LAST(3)", "R[]"]);
-    assert_eq!(p.issues[3].send_at.format("%m-%d %H:%M").to_string(), "03-25 09:00");
+    assert_eq!(
+        p.issues[3].send_at.format("%m-%d %H:%M").to_string(),
+        "03-25 09:00"
+    );
 }
 
 #[test]

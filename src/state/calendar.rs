@@ -10,7 +10,7 @@ impl State {
     /// The `SEQUENCE` of event `uid` closing at `closes` (RFC 3339): 0 the
     /// first time, the same while the close stays, one more each time it
     /// changes (to any other value, an earlier one included).
-    pub fn calendar_sequence(&self, uid: &str, closes: &str) -> Result<u32> {
+    pub(crate) fn calendar_sequence(&self, uid: &str, closes: &str) -> Result<u32> {
         let err = self.err("record the calendar event in");
         self.conn
             .prepare_cached(

@@ -44,8 +44,14 @@ fn reminders_and_skips_show_in_the_plan_table_and_json() {
         .iter()
         .map(|i| (i["send_at"].as_str().unwrap(), i["kind"].as_str().unwrap()))
         .collect();
-    assert!(kinds.contains(&("2024-05-10T23:59:00-04:00", "reminder")), "{kinds:?}");
-    assert!(kinds.contains(&("2024-05-17T20:59:00-04:00", "reminder")), "{kinds:?}");
+    assert!(
+        kinds.contains(&("2024-05-10T23:59:00-04:00", "reminder")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("2024-05-17T20:59:00-04:00", "reminder")),
+        "{kinds:?}"
+    );
     assert!(
         !kinds.iter().any(|(at, _)| at.starts_with("2024-04-01")),
         "the skipped Monday has no issue: {kinds:?}"
@@ -69,17 +75,39 @@ fn a_reminder_previews_with_its_countdown_and_the_seasons_themes() {
     assert_eq!(last["kind"], "reminder");
     let n = last["number"].to_string();
     let o = cli(dir.path())
-        .args(["preview", "--issue", &n, "--format", "text", "--now", "2024-03-01"])
+        .args([
+            "preview",
+            "--issue",
+            &n,
+            "--format",
+            "text",
+            "--now",
+            "2024-03-01",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let body = text(&o.stdout);
     assert!(body.contains("closes today at 23:59 EDT"), "{body}");
-    assert!(body.contains("This season's themes: Performance,"), "{body}");
-    assert!(body.contains("<https://2024.djangocon.us/newsletter/deadline.ics>"), "{body}");
+    assert!(
+        body.contains("This season's themes: Performance,"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<https://2024.djangocon.us/newsletter/deadline.ics>"),
+        "{body}"
+    );
     assert!(text(&o.stderr).contains("Reminder: the DjangoCon US 2024 CFP closes today"));
     let html = cli(dir.path())
-        .args(["preview", "--issue", &n, "--format", "html", "--now", "2024-03-01"])
+        .args([
+            "preview",
+            "--issue",
+            &n,
+            "--format",
+            "html",
+            "--now",
+            "2024-03-01",
+        ])
         .output()
         .unwrap();
     let html = text(&html.stdout);
@@ -108,7 +136,10 @@ fn feed_publishes_reminders_and_a_calendar_that_an_extension_updates_in_place() 
         d,
         &format!("public/issues/{}-reminder/index.html", reminder["number"]),
     );
-    assert!(page.contains("Reminder: DjangoCon US 2024 closes in 7 days"), "{page}");
+    assert!(
+        page.contains("Reminder: DjangoCon US 2024 closes in 7 days"),
+        "{page}"
+    );
     assert!(page.contains(r#"href="https://2024.djangocon.us/newsletter/deadline.ics""#));
     assert!(read(d, "public/index.html").contains("Add the deadline to your calendar"));
 
@@ -120,11 +151,19 @@ fn feed_publishes_reminders_and_a_calendar_that_an_extension_updates_in_place() 
     // A rerun writes nothing new, the calendar included.
     let before = tree(d);
     let again = ok(d, &["feed", "--now", "2024-05-11"]);
-    assert!(again.contains("calendar: public/deadline.ics (unchanged)"), "{again}");
+    assert!(
+        again.contains("calendar: public/deadline.ics (unchanged)"),
+        "{again}"
+    );
     assert_eq!(tree(d), before);
 
     // The deadline moves two weeks: the same event, a higher SEQUENCE.
-    edit(d, "config.toml", "closes = 2024-05-17T23:59:00", "closes = 2024-05-31T23:59:00");
+    edit(
+        d,
+        "config.toml",
+        "closes = 2024-05-17T23:59:00",
+        "closes = 2024-05-31T23:59:00",
+    );
     ok(d, &["feed", "--now", "2024-05-11"]);
     let extended = read(d, "public/deadline.ics");
     assert!(extended.contains("\r\nUID:cfp-deadline-djangocon-us-2024@2024.djangocon.us\r\n"));
@@ -136,7 +175,9 @@ fn feed_publishes_reminders_and_a_calendar_that_an_extension_updates_in_place() 
     assert_eq!(published[0]["send_at"], "2024-05-10T23:59:00-04:00");
     assert_eq!(published[0]["state"], "published");
     assert!(
-        published.iter().any(|i| i["send_at"] == "2024-05-24T23:59:00-04:00"),
+        published
+            .iter()
+            .any(|i| i["send_at"] == "2024-05-24T23:59:00-04:00"),
         "{published:?}"
     );
 }
@@ -155,7 +196,12 @@ fn send_writes_the_calendar_too() {
 #[test]
 fn a_skip_that_is_not_a_send_day_is_bad_input_at_its_line() {
     let dir = season();
-    edit(dir.path(), "config.toml", "date = 2024-04-01", "date = 2024-04-02");
+    edit(
+        dir.path(),
+        "config.toml",
+        "date = 2024-04-01",
+        "date = 2024-04-02",
+    );
     let o = run(dir.path(), &["feed", "--now", "2024-05-11"]);
     assert_bad_input(
         &o,
@@ -170,7 +216,12 @@ fn a_skip_that_is_not_a_send_day_is_bad_input_at_its_line() {
 #[test]
 fn a_bad_reminder_offset_is_bad_input_at_its_line() {
     let dir = season();
-    edit(dir.path(), "config.toml", "before = \"3h\"", "before = \"3 hours\"");
+    edit(
+        dir.path(),
+        "config.toml",
+        "before = \"3h\"",
+        "before = \"3 hours\"",
+    );
     assert_bad_input(
         &run(dir.path(), &["plan"]),
         "schedule.reminder before = \"3 hours\" is not a time before the close",

@@ -23,11 +23,26 @@ fn at(c: &Config, rfc3339: &str) -> DateTime<chrono_tz::Tz> {
 fn countdown_in_days_then_hours_then_today() {
     let c = config("AoE", "");
     // The close: March 29, 23:59 at UTC-12.
-    assert_eq!(countdown(&c, &at(&c, "2024-03-22T23:59:00-12:00")), "closes in 7 days");
-    assert_eq!(countdown(&c, &at(&c, "2024-03-27T23:59:00-12:00")), "closes in 2 days");
-    assert_eq!(countdown(&c, &at(&c, "2024-03-28T00:00:00-12:00")), "closes in 47 hours");
-    assert_eq!(countdown(&c, &at(&c, "2024-03-28T23:59:00-12:00")), "closes in 24 hours");
-    assert_eq!(countdown(&c, &at(&c, "2024-03-28T22:59:00-12:00")), "closes in 25 hours");
+    assert_eq!(
+        countdown(&c, &at(&c, "2024-03-22T23:59:00-12:00")),
+        "closes in 7 days"
+    );
+    assert_eq!(
+        countdown(&c, &at(&c, "2024-03-27T23:59:00-12:00")),
+        "closes in 2 days"
+    );
+    assert_eq!(
+        countdown(&c, &at(&c, "2024-03-28T00:00:00-12:00")),
+        "closes in 47 hours"
+    );
+    assert_eq!(
+        countdown(&c, &at(&c, "2024-03-28T23:59:00-12:00")),
+        "closes in 24 hours"
+    );
+    assert_eq!(
+        countdown(&c, &at(&c, "2024-03-28T22:59:00-12:00")),
+        "closes in 25 hours"
+    );
     assert_eq!(
         countdown(&c, &at(&c, "2024-03-29T20:59:00-12:00")),
         "closes today at 23:59 AoE"
@@ -75,7 +90,10 @@ fn a_reminder_recaps_the_themes_linked_to_their_latest_issue() {
     let weekly = IssueContext::build(&c, &t, &p, &p.issues[0]);
     assert!(weekly.issue.recap.is_empty());
     assert_eq!(weekly.issue.countdown, "closes in 25 days");
-    assert_eq!(weekly.newsletter.calendar_url, "https://x.example/deadline.ics");
+    assert_eq!(
+        weekly.newsletter.calendar_url,
+        "https://x.example/deadline.ics"
+    );
 }
 
 #[test]
@@ -88,7 +106,10 @@ fn a_frozen_context_without_the_new_fields_still_reads() {
     for key in ["countdown", "hours_left", "recap"] {
         json["issue"].as_object_mut().unwrap().remove(key);
     }
-    json["newsletter"].as_object_mut().unwrap().remove("calendar_url");
+    json["newsletter"]
+        .as_object_mut()
+        .unwrap()
+        .remove("calendar_url");
     let old: IssueContext = serde_json::from_value(json).unwrap();
     assert_eq!(old.issue.countdown, "");
     assert_eq!(old.newsletter.calendar_url, "");
