@@ -57,20 +57,30 @@ pub fn uid(config: &Config) -> String {
 /// The calendar file's bytes for `sequence`: CRLF line ends, lines folded
 /// at 75 octets, text escaped.
 pub fn ics(config: &Config, sequence: u32) -> String {
-    let cfp = &config.cfp;
-    let closes = cfp.closes_at();
-    let tz = cfp.timezone.tz;
-    let utc = tz.name() == "UTC";
+    let tz = config.cfp.timezone.tz;
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
         "VERSION:2.0".into(),
         "PRODID:-//newsletter//CFP deadline//EN".into(),
         "CALSCALE:GREGORIAN".into(),
     ];
-    if !utc {
-        lines.extend(zone::vtimezone(tz, closes.with_timezone(&Utc)));
+    if tz.name() != "UTC" {
+        lines.extend(zone::vtimezone(
+            tz,
+            config.cfp.closes_at().with_timezone(&Utc),
+        ));
     }
-    let start = if utc {
+    lines.extend(event(config, sequence));
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect()
+}
+
+/// The `VEVENT` with its alarm, unfolded.
+fn event(config: &Config, sequence: u32) -> Vec<String> {
+    let cfp = &config.cfp;
+    let closes = cfp.closes_at();
+    let tz = cfp.timezone.tz;
+    let start = if tz.name() == "UTC" {
         format!("DTSTART:{}", stamp(closes.with_timezone(&Utc)))
     } else {
         format!(
@@ -79,12 +89,12 @@ pub fn ics(config: &Config, sequence: u32) -> String {
             closes.naive_local().format("%Y%m%dT%H%M%S")
         )
     };
-    let closes_text = closes.format("%A, %B %-d, %Y at %H:%M %Z").to_string();
+    let closes_text = closes.format("%A, %B %-d, %Y at %H:%M %Z");
     let mut description = format!("The {} Call for Proposals closes {closes_text}.", cfp.name);
     if let Some(url) = &cfp.submit_url {
         description.push_str(&format!(" Submit your proposal: {url}"));
     }
-    lines.extend([
+    let mut lines = vec![
         "BEGIN:VEVENT".into(),
         format!("UID:{}", escape(&uid(config))),
         format!("SEQUENCE:{sequence}"),
@@ -92,25 +102,22 @@ pub fn ics(config: &Config, sequence: u32) -> String {
         start,
         format!("SUMMARY:{}", escape(&format!("{} CFP closes", cfp.name))),
         format!("DESCRIPTION:{}", escape(&description)),
-    ]);
+    ];
     if let Some(url) = &cfp.submit_url {
         lines.push(format!("URL:{url}"));
     }
+    let alarm = format!("The {} CFP closes in one day", cfp.name);
     lines.extend([
         "STATUS:CONFIRMED".into(),
         "TRANSP:TRANSPARENT".into(),
         "BEGIN:VALARM".into(),
         "ACTION:DISPLAY".into(),
-        format!(
-            "DESCRIPTION:{}",
-            escape(&format!("The {} CFP closes in one day", cfp.name))
-        ),
+        format!("DESCRIPTION:{}", escape(&alarm)),
         "TRIGGER:-P1D".into(),
         "END:VALARM".into(),
         "END:VEVENT".into(),
-        "END:VCALENDAR".into(),
     ]);
-    lines.iter().map(|l| fold(l)).collect()
+    lines
 }
 
 /// Writes `deadline.ics` (atomically, only when its bytes change), with
