@@ -103,7 +103,18 @@ pub fn render(p: &Project, renderer: &Renderer, state: Option<&State>) -> Result
     }
     let site = site(p);
     let pages = archive::pages(renderer, &site, &published)?;
-    let channel = feed::channel(&site.newsletter, &entries, p.config.feed.max_items);
+    let author = p
+        .config
+        .newsletter
+        .from
+        .as_deref()
+        .and_then(feed::Author::from_mailbox);
+    let channel = feed::channel(
+        &site.newsletter,
+        author.as_ref(),
+        &entries,
+        p.config.feed.max_items,
+    );
     let xml = feed::to_xml(&channel)?;
     let items = channel.items().len();
     Ok(Rendered {

@@ -373,3 +373,99 @@ fn the_feed_is_pinned_by_a_snapshot() {
     .unwrap();
     insta::assert_snapshot!("archive_issue2_2024_03_20", page);
 }
+
+/// `s` as an HTML reader shows it: the five escapes decoded (the only
+/// references the feed writes). A `<` left in `s` is markup, not text.
+fn html_text(s: &str) -> String {
+    assert!(!s.contains('<'), "markup in a description: {s}");
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Every item's `<description>` as XML gives it (CDATA or not), by link.
+fn descriptions(xml: &str) -> BTreeMap<String, String> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("item"))
+        .map(|item| {
+            let child = |name: &str| {
+                item.children()
+                    .find(|c| c.has_tag_name(name))
+                    .map(|c| c.text().unwrap_or("").to_string())
+                    .unwrap()
+            };
+            (child("link"), child("description"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_description_is_html_that_shows_exactly_the_text_links_and_markup_included() {
+    let dir = Project::new().shipped_subscribers().build();
+    edit(
+        dir.path(),
+        "content/topics.md",
+        "* Django profiling\n",
+        "* Django profiling\n* Watch <script>alert(\"x\")</script> & 'friends' <img src=x onerror=alert(1)>\n",
+    );
+    feed(dir.path(), "2024-05-01");
+    let xml = feed_xml(dir.path());
+    let all = descriptions(&xml);
+    let shown = |slug: &str| {
+        let (_, d) = all
+            .iter()
+            .find(|(link, _)| link.contains(slug))
+            .unwrap_or_else(|| panic!("no item {slug} in {all:?}"));
+        html_text(d)
+    };
+    assert_eq!(
+        shown("1-performance"),
+        "Performance: Django profiling · Watch <script>alert(\"x\")</script> & 'friends' <img src=x onerror=alert(1)> · Database optimization at scale"
+    );
+    assert!(
+        shown("python-packaging").contains(
+            "including uv package manager <https://github.com/astral-sh/uv> · Adventures"
+        ),
+        "{all:?}"
+    );
+    // Every other item too: plain text, escaped, nothing lost.
+    for d in all.values() {
+        html_text(d);
+    }
+    // feed-rs (Rust feed readers) reads the same text.
+    let parsed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    for entry in &parsed.entries {
+        let summary = entry.summary.as_ref().unwrap();
+        assert_eq!(
+            html_text(&summary.content),
+            html_text(&all[&entry.links[0].href])
+        );
+    }
+}
+
+#[test]
+fn the_channel_and_every_item_name_the_author_from_newsletter_from() {
+    let dir = Project::new().shipped_subscribers().build();
+    feed(dir.path(), "2024-03-20");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    let author = "program@djangocon.us (DjangoCon US Program Committee)";
+    assert_eq!(channel.managing_editor(), Some(author));
+    assert_eq!(channel.items().len(), 3);
+    for item in channel.items() {
+        assert_eq!(item.author(), Some(author));
+    }
+    // A bare address is an author too; no `from` means no author at all.
+    edit(
+        dir.path(),
+        "config.toml",
+        "from = \"DjangoCon US Program Committee <program@djangocon.us>\"",
+        "from = \"cfp@example.org\"",
+    );
+    feed(dir.path(), "2024-03-27");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    assert_eq!(channel.managing_editor(), Some("cfp@example.org"));
+    assert_eq!(channel.items()[0].author(), Some("cfp@example.org"));
+}
