@@ -5,9 +5,11 @@
 //! Links between pages are relative and name `index.html` explicitly, so
 //! the archive works opened from disk as well as served under `base_url`.
 //! Each file is written atomically and only when its bytes change. The
-//! pages written are listed in [`MANIFEST`]; a page of an issue that is no
-//! longer published (a run with an earlier `--now`) is removed on the next
-//! run, and nothing the tool did not write is ever touched.
+//! pages written are listed in [`MANIFEST`]. Every issue the state has
+//! frozen is published for good, so its page is in every run's list and
+//! never removed; a page the previous run listed that is gone from the
+//! list (an issue no longer published because the state was deleted) is
+//! removed, and nothing the tool did not write is ever touched.
 
 use std::path::{Component, Path, PathBuf};
 

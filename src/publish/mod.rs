@@ -188,9 +188,10 @@ pub fn site(p: &Project) -> Site {
     }
 }
 
-/// The published issues, newest first: every frozen one whose date has
-/// come, and every planned one whose send time has come, with the records
-/// that freeze the latter. A frozen record wins over the plan.
+/// The published issues, newest first: every frozen one (published for
+/// good, whatever `p.now` says: a run with an earlier `--now` never takes
+/// an issue back), and every planned one whose send time has come, with
+/// the records that freeze the latter. A frozen record wins over the plan.
 fn published(
     p: &Project,
     renderer: &Renderer,
@@ -206,14 +207,11 @@ fn published(
         let send_at = parse_time(p, f.number, &f.send_at)?;
         let published_at = parse_time(p, f.number, &f.published_at)?;
         // Sent early with --force: it went out when it was published.
-        let date = send_at.min(published_at);
-        if date <= p.now {
-            out.push(PublishedIssue {
-                context: decode(p, f)?,
-                subject: f.subject.clone(),
-                date,
-            });
-        }
+        out.push(PublishedIssue {
+            context: decode(p, f)?,
+            subject: f.subject.clone(),
+            date: send_at.min(published_at),
+        });
     }
     for planned in p.plan.issues.iter().filter(|i| i.send_at <= p.now) {
         if frozen.iter().any(|f| f.number == planned.number) {

@@ -284,21 +284,58 @@ fn the_archive_has_a_page_per_item_link_and_its_relative_links_resolve_on_disk()
 }
 
 #[test]
-fn an_earlier_now_removes_pages_of_issues_not_yet_out_but_keeps_other_files() {
+fn an_earlier_now_never_takes_back_a_frozen_issue_and_keeps_other_files() {
     let dir = Project::new().shipped_subscribers().build();
     feed(dir.path(), "2024-03-20");
+    // Everything but the index, whose countdown is counted on the day.
+    let public = || {
+        let mut t = tree(&dir.path().join("public"));
+        t.remove(Path::new("index.html")).unwrap();
+        t
+    };
+    let before = public();
     let mine = dir.path().join("public/robots.txt");
     std::fs::write(&mine, "User-agent: *\n").unwrap();
-    let said = feed(dir.path(), "2024-03-12");
-    assert!(said.contains("1 removed"), "{said}");
-    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
-    assert_eq!(item_numbers(&channel), [2, 1]);
-    assert!(
-        !dir.path()
-            .join("public/issues/3-novel-uses-for-django")
-            .exists()
+    // Issues 1-3 are frozen: a week earlier, and before the first issue,
+    // the feed and the archive still hold all three, byte for byte.
+    for when in ["2024-03-12", "2024-03-01"] {
+        let said = feed(dir.path(), when);
+        assert!(
+            said.contains("0 removed") && said.contains("3 items"),
+            "{said}"
+        );
+        let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+        assert_eq!(item_numbers(&channel), [3, 2, 1]);
+        let mut now = public();
+        assert!(now.remove(Path::new("robots.txt")).is_some());
+        let changed: Vec<_> = before
+            .iter()
+            .filter(|(p, b)| now.get(*p) != Some(b))
+            .collect();
+        assert!(
+            changed.is_empty() && now.len() == before.len(),
+            "{when}: {:?}",
+            changed.iter().map(|c| c.0).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn an_issue_sent_early_stays_published_at_an_earlier_now() {
+    let dir = Project::new().shipped_subscribers().build();
+    let o = run(
+        dir.path(),
+        &["send", "--issue", "3", "--force", "--now", "2024-03-13"],
     );
-    assert!(mine.is_file());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = dir
+        .path()
+        .join("public/issues/3-novel-uses-for-django/index.html");
+    let html = std::fs::read(&page).unwrap();
+    feed(dir.path(), "2024-03-05");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    assert_eq!(item_numbers(&channel), [3, 2, 1]);
+    assert_eq!(std::fs::read(&page).unwrap(), html);
 }
 
 #[test]
