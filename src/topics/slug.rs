@@ -1,6 +1,12 @@
 //! Category slugs: URL-safe names for archive pages and anchors.
 
-/// A URL-safe slug: ASCII letters and digits, other runs become `-`.
+/// A slug has at most this many characters (before the `-2`, `-3` that
+/// keeps it unique): an archive folder `issues/<n>-<slug>` stays far below
+/// every file system's name limit (255 bytes), whatever the category's name.
+pub const MAX_SLUG: usize = 60;
+
+/// A URL-safe slug: ASCII letters and digits, other runs become `-`, at
+/// most [`MAX_SLUG`] characters (cut after a whole word when it can be).
 pub fn slugify(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars().flat_map(fold_accent) {
@@ -9,13 +15,32 @@ pub fn slugify(name: &str) -> String {
         } else if !out.ends_with('-') {
             out.push('-');
         }
+        if out.len() > MAX_SLUG + 2 {
+            break;
+        }
     }
-    let s = out.trim_matches('-');
+    let s = bound(out.trim_matches('-'));
     if s.is_empty() {
         "category".into()
     } else {
         s.to_string()
     }
+}
+
+/// `slug` (ASCII) cut to at most [`MAX_SLUG`] characters: after its last
+/// whole word that fits, or inside a word longer than the bound.
+pub fn bound(slug: &str) -> &str {
+    if slug.len() <= MAX_SLUG {
+        return slug;
+    }
+    let cut = &slug[..MAX_SLUG];
+    // A word ends where the next character is a `-`.
+    let end = if slug.as_bytes()[MAX_SLUG] == b'-' {
+        MAX_SLUG
+    } else {
+        cut.rfind('-').unwrap_or(MAX_SLUG)
+    };
+    slug[..end].trim_end_matches('-')
 }
 
 fn fold_accent(c: char) -> Vec<char> {
@@ -34,3 +59,6 @@ fn fold_accent(c: char) -> Vec<char> {
     };
     vec![plain]
 }
+
+#[cfg(test)]
+mod tests;
