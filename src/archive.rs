@@ -171,6 +171,69 @@ fn checked_path(path: &str, number: u32) -> Result<PathBuf> {
     }
 }
 
+/// The longest file or folder name the archive writes, in bytes: the
+/// limit of ext4, XFS, Btrfs, APFS and NTFS.
+pub const MAX_NAME: usize = 255;
+/// The longest whole path the archive writes, in bytes: macOS's limit
+/// (1024), the smallest of the common systems, less room for the temporary
+/// name a file is written under before it is renamed.
+pub const MAX_PATH: usize = 1024 - 16;
+
+/// Whether the file system can hold a file at `path`: no name longer than
+/// [`MAX_NAME`], the whole (absolute) path no longer than [`MAX_PATH`],
+/// and no NUL character (which no file system takes). The error is bad
+/// input that names the path and the limit.
+pub fn writable(path: &Path) -> Result<()> {
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let bad = |what: String| {
+        Err(Error::input(format!(
+            "the archive cannot write {}: {what}",
+            shown(path)
+        ))
+        .with_help(
+            "shorten [feed] path or archive_dir in config.toml, or the category's name in the topic list",
+        ))
+    };
+    for c in full.components() {
+        let name = c.as_os_str();
+        if name.len() > MAX_NAME {
+            return bad(format!(
+                "the name {} is {} bytes long, more than the {MAX_NAME} a file system allows",
+                shown(Path::new(name)),
+                name.len()
+            ));
+        }
+        if name.as_encoded_bytes().contains(&0) {
+            return bad("a name contains the NUL character, which no file system allows".into());
+        }
+    }
+    let len = full.as_os_str().len();
+    if len > MAX_PATH {
+        return bad(format!(
+            "the path is {len} bytes long, more than the {MAX_PATH} every common file system allows"
+        ));
+    }
+    Ok(())
+}
+
+/// A path for a message: at most 80 characters of it, NULs made visible.
+fn shown(path: &Path) -> String {
+    let s = path.display().to_string().replace('\0', "\\0");
+    if s.chars().count() <= 80 {
+        format!("`{s}`")
+    } else {
+        let head: String = s.chars().take(60).collect();
+        format!("`{head}...` ({} characters)", s.chars().count())
+    }
+}
+
+/// [`writable`] for every page under `dir`.
+pub fn check_pages(dir: &Path, pages: &[Page]) -> Result<()> {
+    pages
+        .iter()
+        .try_for_each(|page| writable(&dir.join(&page.path)))
+}
+
 /// What [`write()`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ArchiveReport {

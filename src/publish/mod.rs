@@ -103,6 +103,8 @@ pub fn render(p: &Project, renderer: &Renderer, state: Option<&State>) -> Result
     }
     let site = site(p);
     let pages = archive::pages(renderer, &site, &published)?;
+    archive::check_pages(&p.config.feed.archive_dir, &pages)?;
+    archive::writable(&p.config.feed.path)?;
     let author = p
         .config
         .newsletter
@@ -163,8 +165,9 @@ pub fn check_issue(p: &Project, renderer: &Renderer, context: IssueContext) -> R
         "feed_item.html",
         &Renderer::context(&published[0].context, None)?,
     )?;
-    archive::pages(renderer, &site(p), &published)?;
-    Ok(())
+    let pages = archive::pages(renderer, &site(p), &published)?;
+    archive::check_pages(&p.config.feed.archive_dir, &pages)?;
+    archive::writable(&p.config.feed.path)
 }
 
 /// What archive pages share, from the current configuration.
@@ -208,7 +211,7 @@ fn published(
         let published_at = parse_time(p, f.number, &f.published_at)?;
         // Sent early with --force: it went out when it was published.
         out.push(PublishedIssue {
-            context: decode(p, f)?,
+            context: frozen::writable_path(decode(p, f)?),
             subject: f.subject.clone(),
             date: send_at.min(published_at),
         });

@@ -37,7 +37,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Diagnostic, Result};
-pub use slug::slugify;
+pub use slug::{MAX_SLUG, bound as slug_bound, slugify};
 
 /// A parsed topic list.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -27,18 +27,17 @@ pub fn slugify(name: &str) -> String {
     }
 }
 
-/// `slug` (ASCII) cut to at most [`MAX_SLUG`] characters: after its last
-/// whole word that fits, or inside a word longer than the bound.
+/// `slug` cut to at most [`MAX_SLUG`] characters: after its last whole
+/// word (words end at `-`) that fits, or inside a word longer than the
+/// bound.
 pub fn bound(slug: &str) -> &str {
-    if slug.len() <= MAX_SLUG {
+    let Some((cut, next)) = slug.char_indices().nth(MAX_SLUG) else {
         return slug;
-    }
-    let cut = &slug[..MAX_SLUG];
-    // A word ends where the next character is a `-`.
-    let end = if slug.as_bytes()[MAX_SLUG] == b'-' {
-        MAX_SLUG
+    };
+    let end = if next == '-' {
+        cut
     } else {
-        cut.rfind('-').unwrap_or(MAX_SLUG)
+        slug[..cut].rfind('-').filter(|&i| i > 0).unwrap_or(cut)
     };
     slug[..end].trim_end_matches('-')
 }

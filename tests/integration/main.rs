@@ -20,6 +20,7 @@ mod feed;
 mod invalid;
 mod kill_resume;
 mod preview;
+mod publish;
 mod security;
 mod send;
 mod smtp;

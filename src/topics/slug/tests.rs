@@ -63,3 +63,10 @@ fn long_names_sharing_a_start_still_get_distinct_slugs() {
     );
     assert_eq!(slugs[1], format!("{}-2", slugs[0]));
 }
+
+#[test]
+fn bound_cuts_any_text_on_a_character_boundary() {
+    let s = "é".repeat(MAX_SLUG + 5);
+    assert_eq!(bound(&s).chars().count(), MAX_SLUG);
+    assert_eq!(bound("-"), "-");
+}
