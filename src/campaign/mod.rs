@@ -6,8 +6,8 @@
 //! address ([`SendRequest::to`]).
 //!
 //! [`send`] returns what happened as data ([`SendOutcome`]); the front
-//! door turns it into text. What happens during the run (a notice, the
-//! start of delivery, progress) goes to an [`Observer`].
+//! door turns it into text. What happens during the run (the start of
+//! delivery, progress) goes to an [`Observer`].
 
 mod dry_run;
 mod pick;
@@ -49,7 +49,7 @@ pub struct SendRequest<'a> {
 
 /// What a send did.
 pub enum SendOutcome<'a> {
-    /// Nothing was due.
+    /// Nothing was due (for a dry run too: what the same send would do).
     NothingDue(NothingDue<'a>),
     /// A test send (or its dry run).
     Test(TestReport),
@@ -57,14 +57,6 @@ pub enum SendOutcome<'a> {
     DryRun(DryRunReport<'a>),
     /// A real send.
     Sent(SendReport),
-}
-
-/// Something the front door should say while the send goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    /// The CFP has closed, so a real send would send nothing; the dry run
-    /// shows the final issue.
-    CfpClosedShowingFinal,
 }
 
 /// The start of delivery.
@@ -84,8 +76,6 @@ pub struct Start<'a> {
 
 /// Watches a send as it runs.
 pub trait Observer {
-    /// A notice, before anything else is reported.
-    fn notice(&mut self, notice: Notice) -> Result<()>;
     /// Delivery starts.
     fn started(&mut self, start: &Start<'_>);
     /// Delivery went on: the counts so far.
@@ -131,12 +121,7 @@ pub fn send<'a>(
     observer: &mut dyn Observer,
 ) -> Result<SendOutcome<'a>> {
     let issue = match pick::pick(p, req)? {
-        pick::Picked::Issue { issue, cfp_closed } => {
-            if cfp_closed {
-                observer.notice(Notice::CfpClosedShowingFinal)?;
-            }
-            issue
-        }
+        pick::Picked::Issue(issue) => issue,
         pick::Picked::Nothing(why) => return Ok(SendOutcome::NothingDue(why)),
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;

@@ -1,4 +1,4 @@
-//! Output helpers the commands share: a send as it runs (notices, the
+//! Output helpers the commands share: a send as it runs (its start, then a
 //! progress bar or log lines) and the report of invalid subscriber rows.
 
 use std::path::Path;
@@ -6,10 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use super::emit;
-use crate::campaign::{Notice, Observer, Start};
+use crate::campaign::{Observer, Start};
 use crate::deliver::{self, Summary};
-use crate::error::Result;
 use crate::subscribers::InvalidRow;
 
 /// How many invalid rows a report lists before it sums up the rest.
@@ -41,8 +39,7 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The run as it goes: notices on standard output, the start and the
-/// progress on standard error. Once delivery starts, SIGINT and SIGTERM
+/// The run as it goes: the start and the progress on standard error. Once delivery starts, SIGINT and SIGTERM
 /// set `stop` instead of ending the process.
 pub struct Terminal {
     stop: Arc<AtomicBool>,
@@ -60,14 +57,6 @@ impl Terminal {
 }
 
 impl Observer for Terminal {
-    fn notice(&mut self, notice: Notice) -> Result<()> {
-        match notice {
-            Notice::CfpClosedShowingFinal => emit(
-                "note: the CFP has closed, so a real send would send nothing; showing the final issue\n",
-            ),
-        }
-    }
-
     fn started(&mut self, start: &Start<'_>) {
         for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
             let _ = signal_hook::flag::register(sig, Arc::clone(&self.stop));

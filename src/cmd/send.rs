@@ -25,7 +25,7 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     };
     let mut terminal = Terminal::new(Arc::clone(&stop));
     match campaign::send(p, &req, &mut terminal)? {
-        SendOutcome::NothingDue(why) => emit(&nothing_due(why))?,
+        SendOutcome::NothingDue(why) => emit(&nothing_due(why, args.dry_run))?,
         SendOutcome::Test(report) => emit(&test(&report))?,
         SendOutcome::DryRun(report) => emit(&dry_run(p, &report))?,
         SendOutcome::Sent(report) => {
@@ -36,8 +36,15 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn nothing_due(why: NothingDue) -> String {
-    match why {
+/// Why nothing goes out. A dry run says exactly what the same send would,
+/// and how to rehearse an issue anyway.
+fn nothing_due(why: NothingDue, dry_run: bool) -> String {
+    let lead = if dry_run {
+        "dry run: nothing was sent or written\n"
+    } else {
+        ""
+    };
+    let said = match why {
         NothingDue::CfpClosed => {
             "nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n".into()
         }
@@ -45,15 +52,24 @@ fn nothing_due(why: NothingDue) -> String {
             let next = first
                 .map(|i| {
                     format!(
-                        "; issue 1 goes out {}",
+                        "; issue {} goes out {}",
+                        i.number,
                         i.send_at.format("%a %Y-%m-%d %H:%M %Z")
                     )
                 })
                 .unwrap_or_default();
-            format!("nothing to send yet{next}\n")
+            let rehearse = match first {
+                Some(i) if dry_run => format!(
+                    "note: `send --dry-run --issue {} --force` rehearses it now\n",
+                    i.number
+                ),
+                _ => String::new(),
+            };
+            format!("nothing to send yet{next}\n{rehearse}")
         }
         NothingDue::EmptyPlan => String::new(),
-    }
+    };
+    format!("{lead}{said}")
 }
 
 fn test(r: &TestReport) -> String {

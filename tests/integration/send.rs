@@ -397,3 +397,50 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+#[test]
+fn a_dry_run_reports_exactly_what_the_send_would_do_before_the_cfp_and_after_it() {
+    // Before the first issue (and before the CFP opens), after the close,
+    // and at the first issue's send time.
+    let cases = [
+        (
+            "2024-03-01",
+            Some("nothing to send yet; issue 1 goes out Mon 2024-03-04 09:00 EST\n"),
+        ),
+        (
+            "2024-03-04T13:59:00Z",
+            Some("nothing to send yet; issue 1 goes out Mon 2024-03-04 09:00 EST\n"),
+        ),
+        (
+            "2024-05-18T04:00:00Z",
+            Some("nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n"),
+        ),
+        ("2024-03-04T14:00:00Z", None),
+    ];
+    for (now, nothing) in cases {
+        let dir = Project::new().shipped_subscribers().build();
+        let before = tree_with_folders(dir.path());
+        let dry = run(dir.path(), &["send", "--dry-run", "--now", now]);
+        assert_eq!(dry.status.code(), Some(0), "{now}: {}", text(&dry.stderr));
+        let said = text(&dry.stdout);
+        assert_eq!(tree_with_folders(dir.path()), before, "{now}");
+        let real = run(dir.path(), &["send", "--now", now]);
+        assert_eq!(real.status.code(), Some(0), "{now}: {}", text(&real.stderr));
+        match nothing {
+            Some(line) => {
+                assert_eq!(text(&real.stdout), line, "{now}");
+                assert!(
+                    said.starts_with("dry run: nothing was sent or written\n")
+                        && said.contains(line)
+                        && !said.contains("recipients"),
+                    "{now}: {said}"
+                );
+                assert_eq!(tree_with_folders(dir.path()), before, "{now}");
+            }
+            None => {
+                assert!(said.contains("issue 1 \""), "{now}: {said}");
+                assert!(text(&real.stdout).contains("issue 1 \""), "{now}");
+            }
+        }
+    }
+}
