@@ -11,6 +11,7 @@
 
 mod dry_run;
 mod pick;
+mod secrets;
 mod test_send;
 
 use std::sync::Mutex;
@@ -18,6 +19,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::compose::{Composer, Messages};
+use crate::config::TransportKind;
 use crate::deliver::{self, Recipients, Summary, transport_from_config};
 use crate::error::{Error, Result};
 use crate::project::Project;
@@ -29,6 +31,7 @@ use crate::subscribers::{KeySet, Subscriber, Subscribers};
 
 pub use dry_run::DryRunReport;
 pub use pick::NothingDue;
+pub use secrets::missing_secrets;
 pub use test_send::TestReport;
 
 /// What to send, and how.
@@ -198,7 +201,7 @@ fn deliver_issue(
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
     let rows = Subscribers::open(&p.config.subscribers.path)?;
-    let transport = transport_from_config(&p.config, p.env.smtp_password.clone())?;
+    let transport = transport_from_config(&p.config, secrets::smtp_password(p)?)?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
     drop(existing);
@@ -232,7 +235,7 @@ fn deliver_issue(
     observer.started(&Start {
         issue: issue.number,
         subject: &sent.subject,
-        target: transport.describe(),
+        target: target(p, transport.as_ref()),
         total,
     });
     let plan = deliver::Job {
@@ -270,6 +273,18 @@ fn deliver_issue(
         summary,
         feed,
     })
+}
+
+/// Where messages go, for people: `smtp host:port (security)`, or `the
+/// outbox folder outbox/ (one .eml file per message)`.
+fn target(p: &Project, transport: &dyn deliver::Transport) -> String {
+    match p.config.delivery.transport {
+        TransportKind::Outbox => format!(
+            "the outbox folder {}/ (one .eml file per message)",
+            p.config.delivery.outbox_dir.display()
+        ),
+        TransportKind::Smtp => transport.describe(),
+    }
 }
 
 /// Whether a real send would be refused for want of the unsubscribe secret.

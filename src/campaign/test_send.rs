@@ -26,7 +26,7 @@ pub(super) fn run(p: &Project, to: &str, compose: &ComposeFn, dry_run: bool) -> 
             reply: None,
         });
     }
-    let t = transport_from_config(&p.config, p.env.smtp_password.clone())?;
+    let t = transport_from_config(&p.config, super::secrets::smtp_password(p)?)?;
     t.check()?;
     match t.send(&msg, &id) {
         Attempt::Sent(r) => Ok(TestReport {

@@ -147,7 +147,7 @@ fn dry_run(p: &Project, r: &DryRunReport) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out.push_str(&format!(
-        "feed: would write {} ({} item{}) and the archive {} ({} issue page{})\n",
+        "feed: would write {} ({} item{}) and the archive in {}/ ({} issue page{} and the index)\n",
         p.config.feed.path.display(),
         r.feed_items,
         plural(r.feed_items),

@@ -1,6 +1,6 @@
 //! The binary run as a process on the shipped files and on fixture projects.
 
-use crate::support::project::{Project, assert_bad_input, newsletter, root, run_plain, text};
+use crate::support::project::{Project, assert_bad_input, cli, newsletter, root, run_plain, text};
 
 #[test]
 fn plan_on_the_shipped_files_lists_every_visible_category_on_mondays() {
@@ -215,5 +215,96 @@ fn check_lists_every_invalid_subscriber_row() {
         text(&out.stdout).contains("10 subscribers (2 invalid rows skipped)"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_fails_on_every_setting_a_command_would_reject() {
+    let from = "from = \"DjangoCon US Program Committee <program@djangocon.us>\"\n";
+    let base = "base_url = \"https://2024.djangocon.us/newsletter\"\n";
+    // (lines removed, what check names, a command that exits 2 without it)
+    let cases: [(&[&str], &[&str], &[&str]); 3] = [
+        (
+            &[from],
+            &["[newsletter] from"],
+            &["preview", "--format", "eml"],
+        ),
+        (&[base], &["[newsletter] base_url"], &["feed"]),
+        (
+            &[from, base],
+            &["[newsletter] from", "[newsletter] base_url"],
+            &["send"],
+        ),
+    ];
+    for (removed, named, command) in cases {
+        let dir = Project::new().shipped_subscribers().build();
+        for line in removed {
+            crate::support::project::edit(dir.path(), "config.toml", line, "");
+        }
+        let before = crate::support::project::tree_with_folders(dir.path());
+        let o = cli(dir.path())
+            .args(["check", "--now", "2024-03-20"])
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{removed:?}: {err}");
+        for n in named {
+            assert!(err.contains(n), "{n} missing from\n{err}");
+        }
+        assert!(!text(&o.stdout).contains("ok:"), "{}", text(&o.stdout));
+        // The command it protects is refused too, and nothing was written.
+        let o = cli(dir.path())
+            .args(command)
+            .args(["--now", "2024-03-20"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command:?}: {}", text(&o.stderr));
+        assert_eq!(
+            crate::support::project::tree_with_folders(dir.path()),
+            before
+        );
+    }
+}
+
+#[test]
+fn check_warns_about_each_secret_a_real_send_needs() {
+    let smtp = crate::support::project::Smtp {
+        username: Some("program@djangocon.us".into()),
+        ..crate::support::project::Smtp::new(2525)
+    };
+    let dir = Project::new().smtp(&smtp).shipped_subscribers().build();
+    let check = |unsubscribe: Option<&str>, password: Option<&str>| {
+        let mut c = newsletter(dir.path());
+        c.args(["check", "--now", "2024-03-20"]);
+        for (var, value) in [
+            ("NEWSLETTER_UNSUBSCRIBE_SECRET", unsubscribe),
+            ("NEWSLETTER_SMTP_PASSWORD", password),
+        ] {
+            match value {
+                Some(v) => c.env(var, v),
+                None => c.env_remove(var),
+            };
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        text(&o.stderr)
+    };
+    let all_set = check(Some("k"), Some("pw"));
+    assert!(
+        !all_set.contains("a real send would be refused"),
+        "{all_set}"
+    );
+    let none = check(None, None);
+    assert!(
+        none.contains("NEWSLETTER_UNSUBSCRIBE_SECRET (unsubscribe.secret_env) is not set or empty")
+            && none.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is not set"),
+        "{none}"
+    );
+    let empty = check(Some(""), Some(""));
+    assert!(
+        empty
+            .contains("NEWSLETTER_UNSUBSCRIBE_SECRET (unsubscribe.secret_env) is not set or empty")
+            && empty.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+        "{empty}"
     );
 }

@@ -31,7 +31,16 @@ fn dry_run_composes_everything_and_writes_nothing() {
     );
     assert!(s.contains("recipients: 10 (first: ana.lima@example.com, bob@example.org, zoe.angstrom@example.net)"), "{s}");
     assert!(s.contains("2 invalid rows"), "{s}");
-    assert!(s.contains("transport: outbox"), "{s}");
+    assert!(
+        s.contains("\ntransport: the outbox folder outbox/ (one .eml file per message)\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "\nfeed: would write public/feed.xml (3 items) and the archive in public/ (3 issue pages and the index)\n"
+        ),
+        "{s}"
+    );
     assert_eq!(
         tree_with_folders(dir.path()),
         before,
@@ -443,4 +452,44 @@ fn a_dry_run_reports_exactly_what_the_send_would_do_before_the_cfp_and_after_it(
             }
         }
     }
+}
+
+#[test]
+fn an_empty_smtp_password_is_refused_before_anything_is_sent_or_written() {
+    // Nothing listens on the port: a refusal must come before connecting.
+    let smtp = crate::support::project::Smtp {
+        username: Some("program@djangocon.us".into()),
+        ..crate::support::project::Smtp::new(9)
+    };
+    let dir = Project::new().smtp(&smtp).shipped_subscribers().build();
+    let before = tree_with_folders(dir.path());
+    for args in [
+        &["send", "--now", "2024-03-20"][..],
+        &["send", "--to", "ana@example.com", "--now", "2024-03-20"],
+    ] {
+        let o = crate::support::project::cli(dir.path())
+            .args(args)
+            .env("NEWSLETTER_SMTP_PASSWORD", "")
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+            "{err}"
+        );
+        assert_eq!(tree_with_folders(dir.path()), before, "{args:?}");
+    }
+    // The dry run warns in the same words and exits 0.
+    let o = crate::support::project::cli(dir.path())
+        .args(["send", "--dry-run", "--now", "2024-03-20"])
+        .env("NEWSLETTER_SMTP_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("a real send would be refused: smtp.username is set but the environment variable NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+        "{}",
+        text(&o.stdout)
+    );
 }
