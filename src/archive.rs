@@ -30,6 +30,13 @@ pub struct Site {
     pub newsletter: NewsletterContext,
     /// `cfp.*` as of now (the index's countdown).
     pub cfp: CfpContext,
+    /// The day the index's countdown was counted on, for people
+    /// ("Monday, March 18, 2024"): the index says it, so a countdown is
+    /// never stated without its date.
+    pub counted_on: String,
+    /// The CFP has closed: the index says so instead of counting (the same
+    /// words on every later run, so the pages are rewritten once).
+    pub closed: bool,
     /// The feed's address relative to the archive root when it lives
     /// inside it, else its absolute URL.
     pub feed: FeedHref,
@@ -135,6 +142,8 @@ pub fn pages(renderer: &Renderer, site: &Site, published: &[PublishedIssue]) -> 
     let mut ctx = tera::Context::new();
     ctx.insert("newsletter", &site.newsletter);
     ctx.insert("cfp", &site.cfp);
+    ctx.insert("counted_on", &site.counted_on);
+    ctx.insert("closed", &site.closed);
     ctx.insert(
         "issues",
         &published.iter().map(|p| listed(p, "")).collect::<Vec<_>>(),

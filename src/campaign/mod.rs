@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use crate::archive;
 use crate::compose::{Composer, Messages};
 use crate::config::TransportKind;
 use crate::deliver::{self, Recipients, Summary, transport_from_config};
@@ -53,7 +54,9 @@ pub struct SendRequest<'a> {
 /// What a send did.
 pub enum SendOutcome<'a> {
     /// Nothing was due (for a dry run too: what the same send would do).
-    NothingDue(NothingDue<'a>),
+    /// After the close, the feed and archive as republished (so the index
+    /// says the CFP has closed; nothing changes after the first time).
+    NothingDue(NothingDue<'a>, Option<PublishReport>),
     /// A test send (or its dry run).
     Test(TestReport),
     /// A dry run.
@@ -125,7 +128,13 @@ pub fn send<'a>(
 ) -> Result<SendOutcome<'a>> {
     let issue = match pick::pick(p, req)? {
         pick::Picked::Issue(issue) => issue,
-        pick::Picked::Nothing(why) => return Ok(SendOutcome::NothingDue(why)),
+        pick::Picked::Nothing(why) => {
+            let refreshed = match why {
+                NothingDue::CfpClosed if !req.dry_run => refresh_after_close(p)?,
+                _ => None,
+            };
+            return Ok(SendOutcome::NothingDue(why, refreshed));
+        }
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let existing = State::open_existing(&p.config.state.path)?;
@@ -273,6 +282,17 @@ fn deliver_issue(
         summary,
         feed,
     })
+}
+
+/// After the close, a send that sends nothing republishes the feed and
+/// archive, when the tool has written an archive before, so the index no
+/// longer counts down: the pages change the first time only.
+fn refresh_after_close(p: &Project) -> Result<Option<PublishReport>> {
+    let written_before = p.config.feed.archive_dir.join(archive::MANIFEST).is_file();
+    if !written_before || p.config.newsletter.base_url.is_none() {
+        return Ok(None);
+    }
+    publish::run(p).map(Some)
 }
 
 /// Where messages go, for people: `smtp host:port (security)`, or `the

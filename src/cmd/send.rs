@@ -25,7 +25,13 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     };
     let mut terminal = Terminal::new(Arc::clone(&stop));
     match campaign::send(p, &req, &mut terminal)? {
-        SendOutcome::NothingDue(why) => emit(&nothing_due(why, args.dry_run))?,
+        SendOutcome::NothingDue(why, refreshed) => {
+            emit(&nothing_due(why, args.dry_run))?;
+            // Said only when the pages changed (once, after the close).
+            if let Some(r) = refreshed.filter(|r| r.archive.written > 0 || r.feed_changed) {
+                emit(&format!("the CFP has closed: {}", r.summary(p)))?;
+            }
+        }
         SendOutcome::Test(report) => emit(&test(&report))?,
         SendOutcome::DryRun(report) => emit(&dry_run(p, &report))?,
         SendOutcome::Sent(report) => {

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::feed::{self, Entry, PublishedIssue};
 use crate::fsutil::{self, Written};
 use crate::project::Project;
-use crate::render::context::{CfpContext, NewsletterContext, feed_file_name};
+use crate::render::context::{CfpContext, NewsletterContext, feed_file_name, long_date};
 use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
@@ -184,8 +184,11 @@ pub fn site(p: &Project) -> Site {
     } else {
         FeedHref::Absolute(newsletter.feed_url.clone())
     };
+    let cfp = &p.config.cfp;
     Site {
-        cfp: CfpContext::from_config(&p.config, p.config.cfp.days_left(p.now)),
+        cfp: CfpContext::from_config(&p.config, cfp.days_left(p.now)),
+        counted_on: long_date(&p.now.with_timezone(&cfp.timezone.tz)),
+        closed: p.now >= cfp.closes_at(),
         newsletter,
         feed,
     }

@@ -139,3 +139,87 @@ fn an_issue_frozen_with_an_over_long_folder_by_an_older_version_is_published() {
     }
     ok(dir.path(), &["send", "--now", "2024-03-12"]);
 }
+
+fn index(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("public/index.html")).unwrap()
+}
+
+/// The countdown paragraph of the index.
+fn countdown(dir: &Path) -> String {
+    let html = index(dir);
+    let start = html.find("<p class=\"countdown\">").unwrap();
+    let end = start + html[start..].find("</p>").unwrap();
+    html[start..end].to_string()
+}
+
+#[test]
+fn the_index_states_the_day_its_countdown_was_counted_on() {
+    let dir = Project::new().shipped_subscribers().build();
+    let cases = [
+        (
+            "2024-03-20",
+            "58 days left to submit</strong> as of Wednesday, March 20, 2024",
+        ),
+        (
+            "2024-05-16T12:00:00Z",
+            "1 day left to submit</strong> as of Thursday, May 16, 2024",
+        ),
+        (
+            "2024-05-17T12:00:00Z",
+            "Last day to submit</strong> as of Friday, May 17, 2024",
+        ),
+        // 23:59 in New York has passed; it is still May 17 there.
+        (
+            "2024-05-18T03:59:30Z",
+            "The DjangoCon US 2024 CFP closed Friday, May 17, 2024",
+        ),
+    ];
+    for (when, said) in cases {
+        ok(dir.path(), &["feed", "--now", when]);
+        let c = countdown(dir.path());
+        assert!(c.contains(said), "{when}: {c}");
+    }
+}
+
+#[test]
+fn the_first_send_after_the_close_rewrites_the_index_once() {
+    let dir = Project::new().shipped_subscribers().build();
+    // The last call goes out Wednesday 2024-05-15 09:00 EDT.
+    ok(dir.path(), &["send", "--now", "2024-05-15T13:00:00Z"]);
+    assert!(
+        countdown(dir.path()).contains("2 days left to submit</strong> as of Wednesday, May 15"),
+        "{}",
+        countdown(dir.path())
+    );
+    // The cron send the week after sends nothing, and the index now says
+    // the CFP has closed.
+    let said = ok(dir.path(), &["send", "--now", "2024-05-20T13:00:00Z"]);
+    assert!(
+        said.starts_with("nothing to send: the CFP has closed"),
+        "{said}"
+    );
+    assert!(said.contains("the CFP has closed: feed: "), "{said}");
+    let c = countdown(dir.path());
+    assert!(
+        c.contains("The DjangoCon US 2024 CFP closed") && !c.contains("left"),
+        "{c}"
+    );
+    let after = crate::support::project::tree(&dir.path().join("public"));
+    // Later runs change nothing and say nothing more.
+    for when in ["2024-05-27T13:00:00Z", "2024-06-03T13:00:00Z"] {
+        let said = ok(dir.path(), &["send", "--now", when]);
+        assert_eq!(
+            said,
+            "nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n"
+        );
+        assert_eq!(
+            crate::support::project::tree(&dir.path().join("public")),
+            after
+        );
+    }
+    // A project that never published anything gets no archive from it.
+    let fresh = Project::new().shipped_subscribers().build();
+    ok(fresh.path(), &["send", "--now", "2024-05-20T13:00:00Z"]);
+    assert!(!fresh.path().join("public").exists());
+    assert!(!fresh.path().join("state").exists());
+}
