@@ -96,9 +96,15 @@ impl Progress {
             let b = indicatif::ProgressBar::new(n);
             b.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} messages, {per_sec}, ETA {eta} {msg}",
+                    "{bar:30} {pos}/{len} messages, {rate}, ETA {eta} {msg}",
                 )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(s.per_sec()));
+                    },
+                ),
             );
             b
         });
@@ -118,10 +124,13 @@ impl Progress {
                 b.set_message(format!("(failed {}, pending {})", s.failed, s.pending));
             }
             None if self.last.elapsed() >= Duration::from_secs(5) => {
-                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+                let per_sec = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
                 eprintln!(
-                    "progress: {done} done (sent {}, failed {}, pending {}), {rate:.0} messages/s",
-                    s.sent, s.failed, s.pending
+                    "progress: {done} done (sent {}, failed {}, pending {}), {}",
+                    s.sent,
+                    s.failed,
+                    s.pending,
+                    rate(per_sec)
                 );
                 self.last = Instant::now();
             }
@@ -138,5 +147,43 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish();
         }
+    }
+}
+
+/// A rate for people: whole messages per second with thousands separated
+/// (`4,809 messages/s`), one decimal below 10 (`2.5 messages/s`).
+pub fn rate(per_sec: f64) -> String {
+    let per_sec = if per_sec.is_finite() {
+        per_sec.max(0.0)
+    } else {
+        0.0
+    };
+    if per_sec < 9.95 {
+        return format!("{per_sec:.1} messages/s");
+    }
+    let whole = format!("{:.0}", per_sec);
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} messages/s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn rates_are_rounded_for_people() {
+        assert_eq!(rate(4808.9055), "4,809 messages/s");
+        assert_eq!(rate(1_234_567.4), "1,234,567 messages/s");
+        assert_eq!(rate(999.5), "1,000 messages/s");
+        assert_eq!(rate(12.3), "12 messages/s");
+        assert_eq!(rate(2.46), "2.5 messages/s");
+        assert_eq!(rate(0.0), "0.0 messages/s");
+        assert_eq!(rate(f64::INFINITY), "0.0 messages/s");
     }
 }

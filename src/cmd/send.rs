@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::emit;
-use super::output::{Terminal, invalid_rows, plural};
+use super::output::{Terminal, invalid_rows, plural, rate};
 use crate::campaign::{
     self, DryRunReport, NothingDue, SendOutcome, SendReport, SendRequest, TestReport,
 };
@@ -92,7 +92,7 @@ fn sent(p: &Project, r: &SendReport) -> String {
     let (s, c) = (&r.summary, &r.counts);
     let secs = r.elapsed.as_secs_f64();
     let mut out = format!(
-        "issue {} \"{}\": sent {}, failed {}, pending {} (this run); suppressed {}, already done {}, invalid rows {}; {:.1} s, {:.0} messages/s\nin the state: sent {}, failed {}, pending {}\n",
+        "issue {} \"{}\": sent {}, failed {}, pending {} (this run); suppressed {}, already done {}, invalid rows {}; {:.1} s, {}\nin the state: sent {}, failed {}, pending {}\n",
         r.issue,
         r.subject,
         s.sent,
@@ -102,7 +102,7 @@ fn sent(p: &Project, r: &SendReport) -> String {
         s.already_done,
         s.invalid.len(),
         secs,
-        s.sent as f64 / secs.max(1e-9),
+        rate(s.sent as f64 / secs.max(1e-9)),
         c.sent,
         c.failed,
         c.pending

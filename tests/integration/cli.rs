@@ -308,3 +308,37 @@ fn check_warns_about_each_secret_a_real_send_needs() {
         "{empty}"
     );
 }
+
+#[test]
+fn the_plan_table_lines_up_with_emoji_and_wide_characters() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = Project::new().build();
+    crate::support::project::edit(
+        dir.path(),
+        "content/topics.md",
+        "\nPerformance\n",
+        "\n🚀 Performance 日本語\n",
+    );
+    crate::support::project::edit(dir.path(), "content/topics.md", "\nAPI\n", "\nAPIs ✨\n");
+    let o = run_plain(dir.path(), &["plan", "--now", "2024-03-20"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(s.contains("🚀 Performance 日本語"), "{s}");
+    let table: Vec<&str> = s
+        .split("\n\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(table.len() > 10, "{s}");
+    // Every column ends at the same terminal column on every line: the
+    // text before the last column (the state) is equally wide, which it
+    // is only if the categories are padded by display width (the days
+    // left, right-aligned, follow them).
+    let widths: Vec<usize> = table
+        .iter()
+        .map(|l| l[..l.trim_end().rfind(' ').unwrap()].width())
+        .collect();
+    assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}\n{s}");
+}

@@ -387,6 +387,27 @@ fn a_terminal_gets_a_progress_bar_with_total_and_eta() {
     assert_eq!(o.status.code(), Some(0), "{all}");
     assert!(all.contains("/10 messages"), "{all}");
     assert!(all.contains("ETA"), "{all}");
+    // The rate is rounded for people: `4,809 messages/s` or `2.5
+    // messages/s`, never `4,808.9055/s`.
+    let rates: Vec<&str> = all
+        .split("10 messages, ")
+        .skip(1)
+        .filter_map(|rest| rest.split(", ETA").next())
+        .collect();
+    assert!(!rates.is_empty(), "{all}");
+    for r in rates {
+        let number = r
+            .strip_suffix(" messages/s")
+            .unwrap_or_else(|| panic!("{r:?}"));
+        let decimals = number.split('.').nth(1).map_or(0, str::len);
+        assert!(
+            decimals <= 1
+                && number
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.'),
+            "{r:?}"
+        );
+    }
     // Off a terminal (cron) there is no bar, only the summary.
     let other = Project::new().shipped_subscribers().build();
     let plain = run(other.path(), &["send", "--now", "2024-03-20"]);
