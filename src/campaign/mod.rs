@@ -55,7 +55,8 @@ pub struct SendRequest<'a> {
 pub enum SendOutcome<'a> {
     /// Nothing was due (for a dry run too: what the same send would do).
     /// After the close, the feed and archive as republished (so the index
-    /// says the CFP has closed; nothing changes after the first time).
+    /// says the CFP has closed; nothing changes after the first time), or
+    /// for a dry run, what republishing would write.
     NothingDue(NothingDue<'a>, Option<PublishReport>),
     /// A test send (or its dry run).
     Test(TestReport),
@@ -130,7 +131,7 @@ pub fn send<'a>(
         pick::Picked::Issue(issue) => issue,
         pick::Picked::Nothing(why) => {
             let refreshed = match why {
-                NothingDue::CfpClosed if !req.dry_run => refresh_after_close(p)?,
+                NothingDue::CfpClosed => refresh_after_close(p, req.dry_run)?,
                 _ => None,
             };
             return Ok(SendOutcome::NothingDue(why, refreshed));
@@ -286,11 +287,17 @@ fn deliver_issue(
 
 /// After the close, a send that sends nothing republishes the feed and
 /// archive, when the tool has written an archive before, so the index no
-/// longer counts down: the pages change the first time only.
-fn refresh_after_close(p: &Project) -> Result<Option<PublishReport>> {
+/// longer counts down: the pages change the first time only. A dry run
+/// reports what that would write, and writes nothing.
+fn refresh_after_close(p: &Project, dry_run: bool) -> Result<Option<PublishReport>> {
     let written_before = p.config.feed.archive_dir.join(archive::MANIFEST).is_file();
     if !written_before || p.config.newsletter.base_url.is_none() {
         return Ok(None);
+    }
+    if dry_run {
+        let renderer = Renderer::load(&p.config.templates.dir)?;
+        let state = State::open_existing(&p.config.state.path)?;
+        return publish::would_publish(p, &renderer, state.as_ref()).map(Some);
     }
     publish::run(p).map(Some)
 }

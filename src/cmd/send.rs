@@ -29,7 +29,12 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
             emit(&nothing_due(why, args.dry_run))?;
             // Said only when the pages changed (once, after the close).
             if let Some(r) = refreshed.filter(|r| r.archive.written > 0 || r.feed_changed) {
-                emit(&format!("the CFP has closed: {}", r.summary(p)))?;
+                let lead = if args.dry_run {
+                    "a real send would republish the feed and archive now that the CFP has closed: "
+                } else {
+                    "the CFP has closed: "
+                };
+                emit(&format!("{lead}{}", r.summary(p)))?;
             }
         }
         SendOutcome::Test(report) => emit(&test(&report))?,

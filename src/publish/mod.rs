@@ -150,6 +150,38 @@ pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<Publis
     })
 }
 
+/// What [`publish`] would write as of `p.now`, found by comparing the
+/// rendered files with those on disk; nothing is written or frozen (for
+/// `send --dry-run`).
+pub fn would_publish(
+    p: &Project,
+    renderer: &Renderer,
+    state: Option<&State>,
+) -> Result<PublishReport> {
+    let rendered = render(p, renderer, state)?;
+    let dir = &p.config.feed.archive_dir;
+    let same = |path: &std::path::Path, bytes: &[u8]| std::fs::read(path).is_ok_and(|b| b == bytes);
+    let mut report = ArchiveReport::default();
+    for page in &rendered.pages {
+        if same(&dir.join(&page.path), page.html.as_bytes()) {
+            report.unchanged += 1;
+        } else {
+            report.written += 1;
+        }
+    }
+    let listed = std::fs::read_to_string(dir.join(archive::MANIFEST)).unwrap_or_default();
+    report.removed = listed
+        .lines()
+        .filter(|l| !rendered.pages.iter().any(|p| p.path == *l) && dir.join(l).is_file())
+        .count();
+    Ok(PublishReport {
+        issues: rendered.published.len(),
+        items: rendered.items,
+        feed_changed: !same(&p.config.feed.path, &rendered.xml),
+        archive: report,
+    })
+}
+
 /// Renders the feed item and the archive page of one planned issue (for
 /// `check`: template errors show before the issue is published), and the
 /// index with it.

@@ -191,6 +191,21 @@ fn the_first_send_after_the_close_rewrites_the_index_once() {
         "{}",
         countdown(dir.path())
     );
+    // Its dry run says what the send will do, and writes nothing.
+    let before = crate::support::project::tree_with_folders(dir.path());
+    let said = ok(
+        dir.path(),
+        &["send", "--dry-run", "--now", "2024-05-20T13:00:00Z"],
+    );
+    assert!(
+        said.contains("\nnothing to send: the CFP has closed")
+            && said.contains("a real send would republish the feed and archive now that the CFP has closed: feed: public/feed.xml (12 items, unchanged); archive: public (12 issue pages, 1 written, 12 unchanged, 0 removed)"),
+        "{said}"
+    );
+    assert_eq!(
+        crate::support::project::tree_with_folders(dir.path()),
+        before
+    );
     // The cron send the week after sends nothing, and the index now says
     // the CFP has closed.
     let said = ok(dir.path(), &["send", "--now", "2024-05-20T13:00:00Z"]);
@@ -204,7 +219,16 @@ fn the_first_send_after_the_close_rewrites_the_index_once() {
         c.contains("The DjangoCon US 2024 CFP closed") && !c.contains("left"),
         "{c}"
     );
+    assert!(
+        said.contains("archive: public (12 issue pages, 1 written, 12 unchanged, 0 removed)"),
+        "{said}"
+    );
     let after = crate::support::project::tree(&dir.path().join("public"));
+    let dry = ok(
+        dir.path(),
+        &["send", "--dry-run", "--now", "2024-05-27T13:00:00Z"],
+    );
+    assert!(!dry.contains("republish"), "{dry}");
     // Later runs change nothing and say nothing more.
     for when in ["2024-05-27T13:00:00Z", "2024-06-03T13:00:00Z"] {
         let said = ok(dir.path(), &["send", "--now", when]);
