@@ -28,6 +28,10 @@ def main(path):
     problems = []
     if feed.bozo:
         problems.append(f"not well-formed: {feed.bozo_exception}")
+    subtitle = feed.feed.get("subtitle", "")
+    want = "<b>Talks</b> & more: one topic idea a week"
+    if re.search(r"<[a-zA-Z/!]", subtitle) or not html.unescape(subtitle).startswith(want):
+        problems.append(f"channel description shows {html.unescape(subtitle)!r}")
     detail = feed.feed.get("author_detail", {})
     if (detail.get("email"), detail.get("name")) != AUTHOR:
         problems.append(f"channel author: {detail!r}")

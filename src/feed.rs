@@ -9,9 +9,10 @@
 //!   issues come from their frozen record, so the URL never changes.
 //! - Every text is stripped of the characters XML 1.0 forbids (the `rss`
 //!   crate writes them raw).
-//! - An item's `description` is a plain-text summary written as escaped
-//!   HTML: every reader treats a description as HTML, so `<https://...>`
-//!   or a `<script>` in a topic arrives as the text it is, never as markup.
+//! - Descriptions (the channel's and each item's plain-text summary) are
+//!   written as escaped HTML: every reader treats a description as HTML,
+//!   so `<https://...>` or a `<script>` in a topic arrives as the text it
+//!   is, never as markup.
 //! - The channel's `managingEditor` and each item's `author` come from
 //!   `newsletter.from`, as RSS wants them: `email (Name)`.
 
@@ -114,7 +115,7 @@ pub fn channel(
     ChannelBuilder::default()
         .title(xml_text(&newsletter.title))
         .link(xml_text(&newsletter.archive_url))
-        .description(xml_text(&newsletter.description))
+        .description(escape_html(&xml_text(&newsletter.description)))
         .language(Some(xml_text(&newsletter.language)))
         .managing_editor(author)
         .generator(Some(format!("newsletter {}", env!("CARGO_PKG_VERSION"))))

@@ -448,8 +448,26 @@ fn a_description_is_html_that_shows_exactly_the_text_links_and_markup_included()
         "* Django profiling\n",
         "* Django profiling\n* Watch <script>alert(\"x\")</script> & 'friends' <img src=x onerror=alert(1)>\n",
     );
+    edit(
+        dir.path(),
+        "config.toml",
+        "description = \"One topic idea a week",
+        "description = \"<b>Talks</b> & <https://djangocon.us> -- one topic idea a week",
+    );
     feed(dir.path(), "2024-05-01");
     let xml = feed_xml(dir.path());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let channel_description = doc
+        .descendants()
+        .find(|n| n.has_tag_name("channel"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("description")))
+        .and_then(|d| d.text())
+        .unwrap();
+    assert!(
+        html_text(channel_description)
+            .starts_with("<b>Talks</b> & <https://djangocon.us> -- one topic idea a week"),
+        "{channel_description}"
+    );
     let all = descriptions(&xml);
     let shown = |slug: &str| {
         let (_, d) = all
