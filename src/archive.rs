@@ -306,6 +306,33 @@ mod tests {
     }
 
     #[test]
+    fn writable_paths_respect_name_and_path_limits_and_refuse_nul() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |rel: &str| dir.path().join(rel);
+        assert!(writable(&at(&format!("issues/{}/index.html", "a".repeat(MAX_NAME)))).is_ok());
+        let err = writable(&at(&format!(
+            "issues/{}/index.html",
+            "a".repeat(MAX_NAME + 1)
+        )))
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message().contains("256 bytes long"),
+            "{}",
+            err.message()
+        );
+        let deep = vec!["b".repeat(200); 5].join("/");
+        let err = writable(&at(&format!("{deep}/index.html"))).unwrap_err();
+        assert!(
+            err.message().contains(&format!("more than the {MAX_PATH}")),
+            "{}",
+            err.message()
+        );
+        let err = writable(&at("pub\0lic/index.html")).unwrap_err();
+        assert!(err.message().contains("NUL"), "{}", err.message());
+    }
+
+    #[test]
     fn a_second_write_removes_pages_no_longer_listed_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let page = |p: &str| Page {

@@ -277,3 +277,6 @@ fn parse_time(p: &Project, number: u32, s: &str) -> Result<DateTime<FixedOffset>
         .with_source(e)
     })
 }
+
+#[cfg(test)]
+mod tests;
