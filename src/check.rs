@@ -35,6 +35,8 @@ pub enum SubscriberList {
         valid: u64,
         /// Invalid rows (skipped by a send; each is a warning).
         invalid: usize,
+        /// Of those, rows with a number of fields other than the header's.
+        wrong_fields: usize,
     },
 }
 
@@ -103,7 +105,17 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
             } else {
                 "ies get"
             },
-            p.category_names(&p.plan.unscheduled).join(", ")
+            p.quoted_names(&p.plan.unscheduled)
+        ));
+    }
+    if let Some((before, last)) = p.plan.last_call_too_close() {
+        warnings.push(format!(
+            "{}: the last call (issue {}, {}) goes out less than two days after issue {} ({}), so it repeats that issue's categories at once; change schedule.last_call_days or the send day",
+            p.config.path.display(),
+            last.number,
+            last.send_at.format("%a %Y-%m-%d %H:%M"),
+            before.number,
+            before.send_at.format("%a %Y-%m-%d %H:%M"),
         ));
     }
     let dir = &p.config.templates.dir;
@@ -162,13 +174,12 @@ fn subscriber_warnings(p: &Project, warnings: &mut Vec<String>) -> Result<Subscr
         ));
         return Ok(SubscriberList::Missing);
     }
-    let (valid, invalid) = crate::subscribers::scan(path)?;
-    for row in &invalid {
-        warnings.push(format!("{}:{}: {}", path.display(), row.line, row.reason));
-    }
+    let scan = crate::subscribers::Scan::read(&p.config.subscribers)?;
+    warnings.extend(scan.warnings());
     Ok(SubscriberList::Read {
-        valid,
-        invalid: invalid.len(),
+        valid: scan.valid,
+        invalid: scan.invalid.len(),
+        wrong_fields: scan.wrong_field_count(),
     })
 }
 

@@ -9,24 +9,24 @@
 //! call: [`campaign::send`], [`check::check`], [`publish::run`],
 //! [`preview::preview`], [`suppress::record`].
 
-pub mod archive;
+pub(crate) mod archive;
 pub mod campaign;
 pub mod check;
-pub mod cli;
-pub mod clock;
+pub(crate) mod cli;
+pub(crate) mod clock;
 mod cmd;
 pub mod compose;
 pub mod config;
-pub mod deliver;
+pub(crate) mod deliver;
 pub mod error;
-pub mod feed;
-pub mod fsutil;
+pub(crate) mod feed;
+pub(crate) mod fsutil;
 pub mod preview;
 pub mod project;
 pub mod publish;
 pub mod render;
 pub mod schedule;
-pub mod state;
+pub(crate) mod state;
 pub mod subscribers;
 mod suggest;
 pub mod suppress;

@@ -64,7 +64,7 @@ pub(super) fn run<'a>(
         None => (KeySet::default(), KeySet::default()),
     };
     let mut recipients = Recipients::new(
-        Subscribers::open(&p.config.subscribers.path)?,
+        Subscribers::from_settings(&p.config.subscribers)?,
         done,
         suppressed,
     );

@@ -109,7 +109,7 @@ pub struct SendReport {
 }
 
 impl SendReport {
-    /// The process exit code: delivery's ([`deliver::exit_code`]), at
+    /// The process exit code: delivery's (`deliver::exit_code`), at
     /// least 1 when the feed failed.
     pub fn exit_code(&self) -> u8 {
         let code = deliver::exit_code(&self.summary);
@@ -210,7 +210,7 @@ fn deliver_issue(
     // A subscriber list that cannot be read and a transport that cannot be
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
-    let rows = Subscribers::open(&p.config.subscribers.path)?;
+    let rows = Subscribers::from_settings(&p.config.subscribers)?;
     let transport = transport_from_config(&p.config, secrets::smtp_password(p)?)?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
@@ -236,7 +236,7 @@ fn deliver_issue(
     // A progress bar shows an ETA, which needs the total: one quick extra
     // pass over the list (parsing and de-duplication, no rendering).
     let total = if p.env.stderr_is_terminal {
-        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        let rows = Subscribers::from_settings(&p.config.subscribers)?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None

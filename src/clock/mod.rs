@@ -34,6 +34,25 @@ impl NowArg {
         if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             return Ok(NowArg::Date(d));
         }
+        if let Some(local) = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        {
+            // A date-time without an offset: say that is what is missing.
+            let t = local.format("%Y-%m-%dT%H:%M:%S");
+            return Err(Error::input(format!(
+                "--now / NEWSLETTER_NOW: `{s}` has no UTC offset, so it is not one moment"
+            ))
+            .with_help(format!(
+                "add the offset of the time zone it is in, such as {t}-04:00, or Z for UTC ({t}Z); a date alone (such as {}) means the end of that day in the schedule's time zone",
+                local.format("%Y-%m-%d")
+            )));
+        }
         Err(Error::input(format!(
             "--now / NEWSLETTER_NOW: `{s}` is not a date-time; write an RFC 3339 date-time such as \
              2024-03-18T09:00:00-04:00, or a date such as 2024-03-18"

@@ -11,3 +11,24 @@ fn parses_rfc3339_and_dates() {
     );
     assert!(NowArg::parse("next tuesday").is_err());
 }
+
+#[test]
+fn a_date_time_without_offset_is_told_what_is_missing() {
+    for s in [
+        "2024-03-18T09:00:00",
+        "2024-03-18T09:00",
+        "2024-03-18 09:00:00.5",
+    ] {
+        let e = NowArg::parse(s).unwrap_err();
+        assert_eq!(
+            e.message(),
+            format!("--now / NEWSLETTER_NOW: `{s}` has no UTC offset, so it is not one moment")
+        );
+        assert!(
+            e.help().unwrap().starts_with("add the offset of the time zone it is in, such as 2024-03-18T09:00:00-04:00, or Z for UTC (2024-03-18T09:00:00Z)"),
+            "{:?}",
+            e.help()
+        );
+        assert_eq!(e.exit_code(), 2);
+    }
+}

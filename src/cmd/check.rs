@@ -24,9 +24,17 @@ pub fn run(p: &Project) -> Result<u8> {
     warn_all(warnings);
     let subscribers = match report.subscribers {
         SubscriberList::Missing => "no subscribers".to_string(),
-        SubscriberList::Read { valid, invalid } => format!(
-            "{valid} subscribers ({invalid} invalid row{} skipped)",
-            plural(invalid)
+        SubscriberList::Read {
+            valid,
+            invalid,
+            wrong_fields,
+        } => format!(
+            "{valid} subscribers ({invalid} invalid row{} skipped{})",
+            plural(invalid),
+            match wrong_fields {
+                0 => String::new(),
+                k => format!(", {k} of them with the wrong number of fields"),
+            }
         ),
     };
     let visible = p.topics.categories.iter().filter(|c| !c.hidden).count();

@@ -116,7 +116,7 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
         let _ = writeln!(
             out,
             "\nUnscheduled (no slot left): {}",
-            p.category_names(&p.plan.unscheduled).join(", ")
+            p.quoted_names(&p.plan.unscheduled)
         );
     }
     out

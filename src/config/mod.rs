@@ -12,13 +12,19 @@
 //!
 //! Files: `raw.rs` the TOML shape (serde), `toml_error.rs` TOML errors
 //! reworded, `validate.rs` the checks that turn the shape into a
-//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names.
+//! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names,
+//! `zone_suggest.rs` the help for a UTC offset or an abbreviation given as
+//! a zone, `send_days.rs` the send days a pin may name, `language.rs`
+//! language tags.
 
+mod language;
 mod raw;
+mod send_days;
 mod toml_error;
 mod validate;
 mod weekday;
 mod zone;
+mod zone_suggest;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -196,6 +202,9 @@ pub struct Feed {
 pub struct SubscribersSettings {
     /// The CSV file.
     pub path: PathBuf,
+    /// The byte between fields: `,` unless `delimiter` says otherwise
+    /// (`;`, a tab, ...).
+    pub delimiter: u8,
 }
 
 /// The delivery mechanism.

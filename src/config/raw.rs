@@ -41,7 +41,7 @@ pub(super) struct RawNewsletter {
     pub(super) description: String,
     pub(super) base_url: Option<Spanned<String>>,
     #[serde(default = "default_language")]
-    pub(super) language: String,
+    pub(super) language: Spanned<String>,
     pub(super) from: Option<Spanned<String>>,
     pub(super) reply_to: Option<Spanned<String>>,
 }
@@ -116,6 +116,7 @@ pub(super) struct RawFeed {
 pub(super) struct RawSubscribers {
     #[serde(default = "default_subscribers")]
     pub(super) path: PathBuf,
+    pub(super) delimiter: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -140,7 +141,7 @@ pub(super) struct RawDelivery {
 pub(super) struct RawSmtp {
     #[serde(default = "default_host")]
     pub(super) host: Spanned<String>,
-    pub(super) port: Option<u16>,
+    pub(super) port: Option<Spanned<u16>>,
     #[serde(default = "default_security")]
     pub(super) security: Spanned<Security>,
     pub(super) username: Option<String>,
@@ -169,8 +170,8 @@ pub(super) struct RawState {
 }
 
 // serde needs functions for defaults; `Default` impls below reuse them.
-fn default_language() -> String {
-    "en".into()
+fn default_language() -> Spanned<String> {
+    Spanned::new(0..0, "en".into())
 }
 fn default_order() -> Order {
     Order::Listed

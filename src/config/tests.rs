@@ -89,7 +89,10 @@ fn offset_datetimes_and_bare_dates_are_rejected() {
     let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = 2024-03-04"));
     assert_eq!(d.message, "cfp.opens needs both a date and a time");
     let d = err(&MINIMAL.replace("opens = 2024-03-04T00:00:00", "opens = \"March 4\""));
-    assert!(d.message.contains("invalid type"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "cfp.opens must be a date-time without quotes, not a string (\"March 4\")"
+    );
 }
 
 #[test]
@@ -188,7 +191,10 @@ fn wrong_types_and_enum_values_are_reported() {
     assert!(d.message.contains("unknown value `smpt`"), "{}", d.message);
     assert_eq!(d.line, 16);
     let d = err(&with("[delivery]\nconcurrency = \"four\"\n"));
-    assert!(d.message.contains("invalid type"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "delivery.concurrency must be a whole number of 0 or more, not a string (\"four\")"
+    );
     let d = err(&with("[delivery]\nconcurrency = 0\n"));
     assert_eq!(d.message, "delivery.concurrency must be from 1 to 256");
 }
@@ -276,7 +282,7 @@ fn dst_gap_moves_forward_and_fold_takes_the_earlier() {
 
 #[test]
 fn aoe_is_utc_minus_12_and_keeps_its_name() {
-    let z = Zone::parse("AoE").unwrap();
+    let z = Zone::parse("AoE", NaiveDate::from_ymd_opt(2024, 3, 4).unwrap()).unwrap();
     assert_eq!(z.name, "AoE");
     use chrono::{Offset, TimeZone};
     let off =
@@ -286,11 +292,329 @@ fn aoe_is_utc_minus_12_and_keeps_its_name() {
 
 #[test]
 fn unknown_zones_get_suggestions() {
-    let (msg, help) = Zone::parse("America/New_Yrok").unwrap_err();
+    let (msg, help) = Zone::parse(
+        "America/New_Yrok",
+        NaiveDate::from_ymd_opt(2024, 3, 4).unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(msg, "unknown time zone `America/New_Yrok`");
     assert!(help.contains("America/New_York"), "{help}");
-    let (_, help) = Zone::parse("New York").unwrap_err();
+    let (_, help) =
+        Zone::parse("New York", NaiveDate::from_ymd_opt(2024, 3, 4).unwrap()).unwrap_err();
     assert!(help.contains("America/New_York"), "{help}");
-    let (_, help) = Zone::parse("Qqqqqqqqqqqq/Zzzzzzz").unwrap_err();
+    let (_, help) = Zone::parse(
+        "Qqqqqqqqqqqq/Zzzzzzz",
+        NaiveDate::from_ymd_opt(2024, 3, 4).unwrap(),
+    )
+    .unwrap_err();
     assert!(help.starts_with("write an IANA"), "{help}");
+}
+
+/// The keys the parser knows in `table` (`""` for the top level), read
+/// from its own "unknown field" message; `None` when `table` is not a
+/// table of the parser.
+fn known_keys(table: &str) -> Option<Vec<String>> {
+    const PROBE: &str = "zzz_probe";
+    let header = format!("[{table}]\n");
+    let src = if table.is_empty() {
+        format!("{PROBE} = 1\n{MINIMAL}")
+    } else if MINIMAL.contains(&header) {
+        MINIMAL.replace(&header, &format!("{header}{PROBE} = 1\n"))
+    } else {
+        // An array of tables (`[[schedule.pin]]`) or a plain one.
+        let probe = format!("{MINIMAL}\n[[{table}]]\n{PROBE} = 1\n");
+        match Config::parse(&probe) {
+            Err(d) if d.message.starts_with(&format!("unknown field `{PROBE}`")) => probe,
+            _ => format!("{MINIMAL}\n{header}{PROBE} = 1\n"),
+        }
+    };
+    let message = Config::parse(&src).err()?.message;
+    let expected = message
+        .strip_prefix(&format!("unknown field `{PROBE}`, expected "))?
+        .to_string();
+    Some(
+        expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn the_shipped_config_shows_every_key_the_parser_knows() {
+    // The shipped config.toml promises "every option is present here".
+    let shipped = include_str!("../../config.toml");
+    // Section name (commented-out headers count) -> the keys written in it,
+    // commented out or not.
+    let mut sections: Vec<(String, Vec<String>)> = vec![(String::new(), Vec::new())];
+    for line in shipped.lines() {
+        let line = line.trim_start_matches('#').trim();
+        if line.starts_with('[') {
+            let name = line.trim_matches(|c| c == '[' || c == ']').trim();
+            sections.push((name.to_string(), Vec::new()));
+        } else if let Some((key, _)) = line.split_once(" = ")
+            && !key.contains(' ')
+            && let Some((_, keys)) = sections.last_mut()
+        {
+            keys.push(key.to_string());
+        }
+    }
+    let tables = known_keys("").unwrap();
+    assert!(tables.contains(&"delivery".to_string()), "{tables:?}");
+    let mut checked = 0;
+    for table in &tables {
+        for key in known_keys(table).unwrap() {
+            let nested = format!("{table}.{key}");
+            let (section, key) = match known_keys(&nested) {
+                Some(sub) => {
+                    for k in sub {
+                        assert!(
+                            sections
+                                .iter()
+                                .any(|(s, ks)| *s == nested && ks.contains(&k)),
+                            "config.toml does not show `{k}` under [[{nested}]]"
+                        );
+                        checked += 1;
+                    }
+                    continue;
+                }
+                None => (table.clone(), key),
+            };
+            assert!(
+                sections
+                    .iter()
+                    .any(|(s, ks)| *s == section && ks.contains(&key)),
+                "config.toml does not show `{key}` under [{section}]"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} keys checked");
+}
+
+#[test]
+fn language_must_be_a_language_tag() {
+    for ok in [
+        "en",
+        "de",
+        "pt-BR",
+        "zh-Hant",
+        "zh-Hant-TW",
+        "sr-Latn-RS",
+        "es-419",
+        "x-klingon",
+    ] {
+        let c = Config::parse(&MINIMAL.replace(
+            "title = \"CFP Weekly\"",
+            &format!("title = \"T\"\nlanguage = \"{ok}\""),
+        ))
+        .unwrap();
+        assert_eq!(c.newsletter.language, ok);
+    }
+    for bad in [
+        "not a tag!",
+        "",
+        "e",
+        "english",
+        "en_US",
+        "en-",
+        "-en",
+        "en--US",
+        "en-toolongsubtag",
+        "x",
+    ] {
+        let d = err(&MINIMAL.replace(
+            "title = \"CFP Weekly\"",
+            &format!("title = \"T\"\nlanguage = \"{bad}\""),
+        ));
+        assert_eq!(
+            d.message,
+            format!("newsletter.language `{bad}` is not a language tag"),
+            "{bad}"
+        );
+        assert_eq!((d.line, d.col), (4, 12));
+    }
+}
+
+#[test]
+fn port_zero_is_rejected_and_other_ports_kept() {
+    let d = err(&with("[smtp]\nport = 0\n"));
+    assert!(d.message.starts_with("smtp.port is 0"), "{}", d.message);
+    assert!(d.help.unwrap().contains("from 1 to 65535"));
+    for port in [1u16, 2525, 65535] {
+        let c = Config::parse(&with(&format!("[smtp]\nport = {port}\n"))).unwrap();
+        assert_eq!(c.smtp.port, port);
+    }
+    let d = err(&with("[smtp]\nport = 65536\n"));
+    assert!(
+        d.message
+            .ends_with("expected a whole number from 1 to 65535"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn a_url_with_a_character_it_cannot_hold_says_which_and_where() {
+    let d = err(&MINIMAL.replace(
+        "timezone = \"America/New_York\"",
+        "timezone = \"America/New_York\"\nsubmit_url = \"https://x.org/cfp\\\"\"",
+    ));
+    assert_eq!(
+        d.message,
+        "cfp.submit_url has `\"` at character 18, which a URL cannot contain as is"
+    );
+    assert!(
+        d.help
+            .unwrap()
+            .starts_with("write it percent-encoded as %22")
+    );
+    let d = err(&with(
+        "[unsubscribe]\nurl = \"https://x.org/u?t={token} x\"\n",
+    ));
+    assert!(
+        d.message.contains("has a space at character 26"),
+        "{}",
+        d.message
+    );
+    assert!(d.help.unwrap().contains("%20"));
+    // Not absolute: said so, as before.
+    let d = err(&with("[unsubscribe]\nurl = \"x.org/u\"\n"));
+    assert!(
+        d.message.ends_with("is not an absolute https or http URL"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn pin_errors_suggest_a_send_day_of_this_cfp() {
+    // MINIMAL: the CFP runs 2024-03-04 to 2024-04-24, sends on mondays.
+    let pin = |date: &str| {
+        err(&with(&format!(
+            "[[schedule.pin]]\ncategory = \"A\"\ndate = {date}\n"
+        )))
+    };
+    let d = pin("2024-04-02");
+    assert_eq!(
+        d.help.unwrap(),
+        "write a monday from 2024-03-04 to 2024-04-22 (the send days inside the CFP), such as date = 2024-04-01, the monday nearest to 2024-04-02"
+    );
+    assert!(
+        pin("2024-04-05")
+            .help
+            .unwrap()
+            .contains("date = 2024-04-08,")
+    );
+    assert!(
+        pin("2024-01-02")
+            .help
+            .unwrap()
+            .contains("date = 2024-03-04,")
+    );
+    assert!(
+        pin("2024-06-03")
+            .help
+            .unwrap()
+            .contains("date = 2024-04-22,")
+    );
+    // Another weekday and another CFP: the suggestion follows them.
+    let src = with("[[schedule.pin]]\ncategory = \"A\"\ndate = 2024-03-04\n")
+        .replace("weekday = \"monday\"", "weekday = \"friday\"");
+    assert!(
+        err(&src)
+            .help
+            .unwrap()
+            .contains("a friday from 2024-03-08 to 2024-04-19")
+    );
+    let short = with("[[schedule.pin]]\ncategory = \"A\"\ndate = 2024-03-06\n")
+        .replace("2024-03-04T00:00:00", "2024-03-05T00:00:00")
+        .replace("2024-04-24T23:59:00", "2024-03-08T23:59:00");
+    assert_eq!(
+        err(&short).help.unwrap(),
+        "the CFP (2024-03-05 to 2024-03-08) has no monday: remove the pin, or change schedule.weekday"
+    );
+}
+
+#[test]
+fn a_utc_offset_as_zone_suggests_the_etc_zone_and_says_its_sign_is_reversed() {
+    let near = NaiveDate::from_ymd_opt(2024, 3, 4).unwrap();
+    let (msg, help) = Zone::parse("GMT+1", near).unwrap_err();
+    assert_eq!(msg, "unknown time zone `GMT+1`");
+    assert!(
+        help.starts_with("for UTC+1 write Etc/GMT-1 (the Etc/GMT zones count the other way round: Etc/GMT+1 is UTC-1)"),
+        "{help}"
+    );
+    // The suggested zone is what was meant.
+    use chrono::{Offset, TimeZone};
+    let etc: chrono_tz::Tz = "Etc/GMT-1".parse().unwrap();
+    assert_eq!(
+        etc.offset_from_utc_date(&near).fix().local_minus_utc(),
+        3600
+    );
+    for (name, start) in [
+        ("UTC-5", "for UTC-5 write Etc/GMT+5 "),
+        ("utc+05:00", "for UTC+5 write Etc/GMT-5 "),
+        ("+0100", "for UTC+1 write Etc/GMT-1 "),
+        ("UTC+00:00", "for UTC write Etc/GMT;"),
+        ("UTC+5:30", "there is no fixed-offset zone for UTC+5:30; "),
+    ] {
+        let (_, help) = Zone::parse(name, near).unwrap_err();
+        assert!(help.starts_with(start), "{name}: {help}");
+    }
+    let (_, help) = Zone::parse("UTC+5:30", near).unwrap_err();
+    assert!(help.contains("Asia/Kolkata"), "{help}");
+}
+
+#[test]
+fn an_abbreviation_as_zone_suggests_the_zones_that_use_it() {
+    let near = NaiveDate::from_ymd_opt(2024, 3, 4).unwrap();
+    let (_, help) = Zone::parse("WAT", near).unwrap_err();
+    assert!(
+        help.starts_with("WAT is an abbreviation, not a zone name; the zones that use it: Africa/"),
+        "{help}"
+    );
+    assert!(help.contains(" at UTC+1"), "{help}");
+    assert!(!help.contains("WET"), "{help}");
+    // One abbreviation, several offsets: each offset named.
+    let (_, help) = Zone::parse("cst", near).unwrap_err();
+    for part in ["America/Chicago", "at UTC-6", "at UTC+8", "at UTC-5"] {
+        assert!(help.contains(part), "{part}: {help}");
+    }
+    // Summer abbreviations are found half a year on.
+    let (_, help) = Zone::parse("CEST", near).unwrap_err();
+    assert!(
+        help.contains("Europe/") && help.contains("at UTC+2"),
+        "{help}"
+    );
+    // Not an abbreviation: close names, as before.
+    let (_, help) = Zone::parse("Europe/Berln", near).unwrap_err();
+    assert_eq!(help, "did you mean Europe/Berlin?");
+}
+
+#[test]
+fn the_subscribers_delimiter_is_one_punctuation_character() {
+    assert_eq!(Config::parse(MINIMAL).unwrap().subscribers.delimiter, b',');
+    for (written, byte) in [(";", b';'), ("\\t", b'\t'), ("|", b'|')] {
+        let c = Config::parse(&with(&format!(
+            "[subscribers]\ndelimiter = \"{written}\"\n"
+        )))
+        .unwrap();
+        assert_eq!(c.subscribers.delimiter, byte);
+    }
+    for bad in ["", ";;", "a", "\\\"", "\\n", "é"] {
+        let d = err(&with(&format!("[subscribers]\ndelimiter = \"{bad}\"\n")));
+        assert!(
+            d.message.starts_with("subscribers.delimiter"),
+            "{bad}: {}",
+            d.message
+        );
+        assert!(
+            d.message.ends_with("is not one punctuation character"),
+            "{}",
+            d.message
+        );
+    }
 }

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
 
+use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
 };
+use super::send_days::pin_help;
 use super::*;
 
 /// Parses and validates; see [`Config::parse`].
@@ -69,6 +71,10 @@ impl Validator<'_> {
             },
             subscribers: SubscribersSettings {
                 path: raw.subscribers.path,
+                delimiter: match &raw.subscribers.delimiter {
+                    Some(d) => self.delimiter(d)?,
+                    None => b',',
+                },
             },
             delivery,
             smtp,
@@ -90,6 +96,16 @@ impl Validator<'_> {
         for url in [&n.base_url].into_iter().flatten() {
             self.url(url, "newsletter.base_url", &["https", "http"])?;
         }
+        if !is_language_tag(n.language.get_ref()) {
+            return Err(self.err(
+                n.language.span(),
+                format!(
+                    "newsletter.language `{}` is not a language tag",
+                    n.language.get_ref()
+                ),
+                "write a BCP 47 tag: a language code, optionally a region or script, joined by hyphens, such as en, de, pt-BR or zh-Hant",
+            ));
+        }
         for m in [&n.from, &n.reply_to].into_iter().flatten() {
             if m.get_ref().parse::<lettre::message::Mailbox>().is_err() {
                 return Err(self.err(
@@ -105,7 +121,7 @@ impl Validator<'_> {
             base_url: n
                 .base_url
                 .map(|u| u.into_inner().trim_end_matches('/').to_string()),
-            language: n.language,
+            language: n.language.into_inner(),
             from: n.from.map(Spanned::into_inner),
             reply_to: n.reply_to.map(Spanned::into_inner),
         })
@@ -113,25 +129,51 @@ impl Validator<'_> {
 
     fn url(&self, url: &Spanned<String>, key: &str, schemes: &[&str]) -> Result<(), Diagnostic> {
         let s = url.get_ref();
-        let ok = schemes.iter().any(|scheme| {
+        let absolute = schemes.iter().any(|scheme| {
             s.strip_prefix(scheme)
                 .and_then(|r| r.strip_prefix("://"))
                 .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
-        }) && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
-        if ok {
-            Ok(())
-        } else {
-            Err(self.err(
+        });
+        if !absolute {
+            return Err(self.err(
                 url.span(),
                 format!(
                     "{key} `{s}` is not an absolute {} URL",
                     schemes.join(" or ")
                 ),
                 format!("write a full address starting with {}://", schemes[0]),
-            ))
+            ));
         }
+        // An absolute URL with a character a URL cannot hold as is: say
+        // which, where, and how to write it.
+        if let Some((at, c)) = s
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>'))
+        {
+            let what = match c {
+                ' ' => "a space".to_string(),
+                '"' | '<' | '>' => format!("`{c}`"),
+                c => format!("the character U+{:04X}", u32::from(c)),
+            };
+            let mut utf8 = [0u8; 4];
+            let encoded: String = c
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect();
+            return Err(self.err(
+                url.span(),
+                format!(
+                    "{key} has {what} at character {}, which a URL cannot contain as is",
+                    at + 1
+                ),
+                format!(
+                    "write it percent-encoded as {encoded}, or remove it if it came in by mistake (a stray quote or space when pasting)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn datetime(
@@ -170,14 +212,16 @@ impl Validator<'_> {
         }
     }
 
-    fn zone(&self, v: &Spanned<String>) -> Result<Zone, Diagnostic> {
-        Zone::parse(v.get_ref()).map_err(|(msg, help)| self.err(v.span(), msg, help))
+    /// A zone name; `near` (the CFP's opening) dates the offsets and
+    /// abbreviations suggested.
+    fn zone(&self, v: &Spanned<String>, near: NaiveDate) -> Result<Zone, Diagnostic> {
+        Zone::parse(v.get_ref(), near).map_err(|(msg, help)| self.err(v.span(), msg, help))
     }
 
     fn cfp(&self, c: RawCfp) -> Result<Cfp, Diagnostic> {
         let opens = self.datetime(&c.opens, "cfp.opens")?;
         let closes = self.datetime(&c.closes, "cfp.closes")?;
-        let timezone = self.zone(&c.timezone)?;
+        let timezone = self.zone(&c.timezone, opens.date())?;
         if timezone.resolve(closes) <= timezone.resolve(opens) {
             return Err(self.err(
                 c.closes.span(),
@@ -213,7 +257,7 @@ impl Validator<'_> {
             )
         })?;
         let timezone = match &s.timezone {
-            Some(z) => self.zone(z)?,
+            Some(z) => self.zone(z, cfp.opens.date())?,
             None => cfp.timezone.clone(),
         };
         if *s.categories_per_issue.get_ref() == 0 {
@@ -251,19 +295,20 @@ impl Validator<'_> {
     }
 
     fn pin(&self, p: &RawPin, cfp: &Cfp, weekday: Weekday) -> Result<Pin, Diagnostic> {
-        let help = "write the date of a send day inside the CFP, such as date = 2024-03-18";
         let d = p.date.get_ref();
-        let date = match (d.date, d.time, d.offset) {
-            (Some(d), None, None) => {
-                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
-            }
+        let written = d
+            .date
+            .and_then(|d| NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into()));
+        let help = pin_help(written, cfp, weekday);
+        let date = match (written, d.time, d.offset) {
+            (Some(date), None, None) => Some(date),
             _ => None,
         }
         .ok_or_else(|| {
             self.err(
                 p.date.span(),
                 "a pin's date must be a plain date (YYYY-MM-DD)",
-                help,
+                &help,
             )
         })?;
         if date < cfp.opens.date() || date > cfp.closes.date() {
@@ -274,7 +319,7 @@ impl Validator<'_> {
                     cfp.opens.date(),
                     cfp.closes.date()
                 ),
-                help,
+                &help,
             ));
         }
         if chrono::Datelike::weekday(&date) != weekday {
@@ -285,13 +330,29 @@ impl Validator<'_> {
                     weekday_name(chrono::Datelike::weekday(&date)),
                     weekday_name(weekday)
                 ),
-                help,
+                &help,
             ));
         }
         Ok(Pin {
             category: named(p.category.clone()),
             date,
         })
+    }
+
+    /// `subscribers.delimiter`: one ASCII character that cannot be part
+    /// of a value's syntax (not a letter, digit, quote or line break).
+    fn delimiter(&self, d: &Spanned<String>) -> Result<u8, Diagnostic> {
+        match d.get_ref().as_bytes() {
+            [b] if b.is_ascii_punctuation() && *b != b'"' || *b == b'\t' => Ok(*b),
+            _ => Err(self.err(
+                d.span(),
+                format!(
+                    "subscribers.delimiter `{}` is not one punctuation character",
+                    d.get_ref()
+                ),
+                "write the one character between the fields of the CSV file: \",\" (the default), \";\", \"\\t\" for a tab or \"|\"",
+            )),
+        }
     }
 
     fn delivery(&self, d: RawDelivery) -> Result<Delivery, Diagnostic> {
@@ -351,7 +412,16 @@ impl Validator<'_> {
                 "use a number of seconds such as 60",
             ));
         }
-        let port = s.port.unwrap_or(match security {
+        if let Some(port) = &s.port
+            && *port.get_ref() == 0
+        {
+            return Err(self.err(
+                port.span(),
+                "smtp.port is 0, which is not a port a server can listen on",
+                "use your mail server's port, from 1 to 65535 (usually 587 for starttls, 465 for tls, 25 for none), or remove the key for that default",
+            ));
+        }
+        let port = s.port.map(Spanned::into_inner).unwrap_or(match security {
             Security::Tls => 465,
             Security::Starttls => 587,
             Security::None => 25,

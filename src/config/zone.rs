@@ -1,9 +1,10 @@
 //! Time zone names: IANA names, `UTC`, and `AoE` (Anywhere on Earth,
 //! UTC-12, the usual CFP deadline zone).
 
-use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::{TZ_VARIANTS, Tz};
 
+use super::zone_suggest as suggest;
 use crate::suggest::{levenshtein, max_distance};
 
 /// A time zone with the name the user wrote.
@@ -16,9 +17,13 @@ pub struct Zone {
 }
 
 impl Zone {
-    /// Parses a zone name; the error says what is wrong and suggests close
-    /// names.
-    pub fn parse(name: &str) -> Result<Zone, (String, String)> {
+    /// Parses a zone name; the error says what is wrong and suggests
+    /// names: for a UTC offset (`GMT+1`) the `Etc/` zone of that offset,
+    /// whose sign is the other way round, and places at that offset; for
+    /// an abbreviation (`WAT`) the zones that use it; otherwise close
+    /// names. Offsets and abbreviations are those in force around `near`
+    /// (the CFP's dates).
+    pub fn parse(name: &str, near: NaiveDate) -> Result<Zone, (String, String)> {
         let trimmed = name.trim();
         let tz = if trimmed.eq_ignore_ascii_case("aoe") {
             Some(Tz::Etc__GMTPlus12)
@@ -33,12 +38,16 @@ impl Zone {
                 name: trimmed.to_string(),
             }),
             None => {
-                let close = suggestions(trimmed);
-                let help = if close.is_empty() {
-                    "write an IANA time zone name such as America/New_York or Europe/Berlin, or UTC, or AoE (UTC-12)".to_string()
-                } else {
-                    format!("did you mean {}?", close.join(" or "))
-                };
+                let help = suggest::offset(trimmed, near)
+                    .or_else(|| suggest::abbreviation(trimmed, near))
+                    .unwrap_or_else(|| {
+                        let close = suggestions(trimmed);
+                        if close.is_empty() {
+                            "write an IANA time zone name such as America/New_York or Europe/Berlin, or UTC, or AoE (UTC-12)".to_string()
+                        } else {
+                            format!("did you mean {}?", close.join(" or "))
+                        }
+                    });
                 Err((format!("unknown time zone `{trimmed}`"), help))
             }
         }

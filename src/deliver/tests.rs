@@ -267,6 +267,11 @@ fn refusals_of_the_first_recipients_trip_the_breaker_and_stay_pending() {
         text.contains("stopped") && text.contains("550 5.7.1 relaying denied"),
         "{text}"
     );
+    assert!(!err.message().contains('\n'), "{}", err.message());
+    assert_eq!(
+        err.help(),
+        Some("fix the cause named in the reply, then run `newsletter send` again")
+    );
     // One worker: it stops right after the outcome that tripped it.
     assert_eq!(t.attempts().len(), breaker::THRESHOLD);
     assert!(stop.load(Ordering::SeqCst));

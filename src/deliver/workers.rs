@@ -102,11 +102,12 @@ where
     if let Some(trip) = trip {
         state.reopen(job.issue, &trip.keys)?;
         return Err(Error::failed(format!(
-            "stopped: the server refused the first {} recipients of this run for good and accepted none (first reply: {}); that is a problem with the sender (relaying not allowed, authentication, the From address, a blocked IP), not with the addresses, so the {} refused stay pending and nobody was marked failed\nhelp: fix the cause named in the reply, then run `newsletter send` again",
+            "stopped: the server refused the first {} recipients of this run for good and accepted none (first reply: {}); that is a problem with the sender (relaying not allowed, authentication, the From address, a blocked IP), not with the addresses, so the {} refused stay pending and nobody was marked failed",
             breaker::THRESHOLD,
             trip.reply,
             trip.keys.len()
-        )));
+        ))
+        .with_help("fix the cause named in the reply, then run `newsletter send` again"));
     }
     let mut summary = j.summary;
     summary.interrupted = stop.load(Ordering::SeqCst);

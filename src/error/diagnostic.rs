@@ -1,6 +1,7 @@
 //! Findings at a position in a source text, and the one function that
 //! writes a message with its location and help.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -107,6 +108,14 @@ impl fmt::Display for Rendered<'_> {
 
 /// Writes `[path[:line:col]: ]message`, then the line with a caret under
 /// the column (when there is a line to show), then `help: ...`.
+///
+/// Control characters (ESC, CR, NUL, ...) never reach the terminal raw:
+/// they come from files (a config value, a CSV field) and could move the
+/// cursor, recolour or hide text. They are written escaped (`\r`,
+/// `\u{1b}`), in the path, the message, the shown line and the help. A
+/// line feed is escaped too where the text is one line by construction (a
+/// located message, the help, the shown line); an unlocated message may
+/// still span lines on purpose.
 pub(super) fn write(
     f: &mut fmt::Formatter<'_>,
     location: Option<&Location>,
@@ -115,11 +124,21 @@ pub(super) fn write(
 ) -> fmt::Result {
     let position = location.and_then(|l| l.position.as_ref());
     match (location, position) {
-        (Some(l), Some(p)) => write!(f, "{}:{}:{}: ", l.path.display(), p.line, p.col)?,
-        (Some(l), None) => write!(f, "{}: ", l.path.display())?,
+        (Some(l), Some(p)) => write!(
+            f,
+            "{}:{}:{}: ",
+            escape_controls(&l.path.display().to_string(), false),
+            p.line,
+            p.col
+        )?,
+        (Some(l), None) => write!(
+            f,
+            "{}: ",
+            escape_controls(&l.path.display().to_string(), false)
+        )?,
         (None, _) => {}
     }
-    f.write_str(message)?;
+    f.write_str(&escape_controls(message, location.is_none()))?;
     if let Some(p) = position.filter(|p| !p.snippet.trim().is_empty()) {
         let num = p.line.to_string();
         let pad = " ".repeat(num.len());
@@ -127,12 +146,47 @@ pub(super) fn write(
             .snippet
             .chars()
             .take(p.col.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .map(|c| match c {
+                '\t' => "\t".to_string(),
+                c => " ".repeat(escape_char(c).map_or(1, |e| e.chars().count())),
+            })
             .collect();
-        write!(f, "\n{pad} |\n{num} | {}\n{pad} | {caret_pad}^", p.snippet)?;
+        let snippet = escape_controls(&p.snippet, false);
+        write!(f, "\n{pad} |\n{num} | {snippet}\n{pad} | {caret_pad}^")?;
     }
     if let Some(help) = help {
-        write!(f, "\nhelp: {help}")?;
+        write!(f, "\nhelp: {}", escape_controls(help, false))?;
     }
     Ok(())
+}
+
+/// `text` with every control character but the tab (and the line feed
+/// when `keep_newlines`) written as an escape: `\n`, `\r`, `\u{1b}`.
+pub fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let escaped = |c: char| !(keep_newlines && c == '\n') && escape_char(c).is_some();
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match escape_char(c) {
+            Some(e) if escaped(c) => out.push_str(&e),
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The escape for a control character (tab excepted), or `None`. The line
+/// and paragraph separators count: they break lines in some terminals.
+fn escape_char(c: char) -> Option<String> {
+    match c {
+        '\t' => None,
+        '\n' => Some("\\n".into()),
+        '\r' => Some("\\r".into()),
+        c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+            Some(format!("\\u{{{:x}}}", u32::from(c)))
+        }
+        _ => None,
+    }
 }

@@ -14,7 +14,7 @@ mod diagnostic;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use diagnostic::{Diagnostic, line_col};
+pub use diagnostic::{Diagnostic, escape_controls, line_col};
 
 /// What kind of failure an [`Error`] is; decides the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

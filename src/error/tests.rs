@@ -124,3 +124,30 @@ fn a_note_is_printed_last_and_keeps_kind_help_and_cause() {
     let input = Error::input("bad x").with_note("in issue 2");
     assert_eq!(input.exit_code(), 2);
 }
+
+#[test]
+fn control_characters_from_files_are_escaped_where_errors_are_rendered() {
+    // A config value with ESC, CR and LF in it (as TOML escapes would give).
+    let src = "timezone = \"\u{1b}[31mRed\r\nZone\"\n";
+    let e = Diagnostic::at(src, 11, "unknown time zone `\u{1b}[31mRed\r\nZone`")
+        .help("did you mean `a\u{7}b`?")
+        .into_error(Path::new("c\u{1b}.toml"));
+    let shown = e.to_string();
+    assert_eq!(
+        shown,
+        "c\\u{1b}.toml:1:12: unknown time zone `\\u{1b}[31mRed\\r\\nZone`\n  |\n1 | timezone = \"\\u{1b}[31mRed\n  |            ^\nhelp: did you mean `a\\u{7}b`?"
+    );
+    assert!(!shown.contains(['\u{1b}', '\r', '\u{7}']));
+    // The caret stays under its character after an escape on the line.
+    let d = Diagnostic::at("a\u{1b}b = x\n", 6, "bad");
+    let shown = d.render(Path::new("f"));
+    assert!(
+        shown.contains("1 | a\\u{1b}b = x\n  |            ^"),
+        "{shown}"
+    );
+    // An unlocated message may span lines on purpose; its other control
+    // characters are escaped all the same.
+    let e = Error::input("first\nnote: second \u{1b}[2J");
+    assert_eq!(e.to_string(), "first\nnote: second \\u{1b}[2J");
+    assert_eq!(e.message(), "first\nnote: second \u{1b}[2J");
+}

@@ -15,7 +15,7 @@ use crate::clock::{self, NowArg};
 use crate::compose::Composer;
 use crate::config::Config;
 use crate::error::Result;
-use crate::schedule::{self, Plan};
+use crate::schedule::{self, History, Plan};
 use crate::topics::TopicList;
 
 /// Everything an operation needs about the project.
@@ -78,12 +78,17 @@ impl fmt::Debug for Env {
 }
 
 impl Project {
-    /// Loads config, topic list and plan, and reads the environment. Bad
-    /// input is an exit-2 error.
+    /// Loads config, topic list, the published history (the issues frozen
+    /// in the state, if it exists) and the plan made from them, and reads
+    /// the environment. Bad input is an exit-2 error.
     pub fn load(config_path: &Path, now: Option<NowArg>) -> Result<Project> {
         let config = Config::from_file(config_path)?;
         let topics = TopicList::from_file(&config.content.topics)?;
-        let plan = schedule::plan(&config, &topics)?;
+        let history = match crate::state::State::open_existing(&config.state.path)? {
+            Some(state) => History::from_frozen(&state.frozen_issues()?, state.path())?,
+            None => History::default(),
+        };
+        let plan = schedule::plan_with_history(&config, &topics, &history)?;
         let now = match now {
             Some(arg) => arg.resolve(config.schedule.timezone.tz),
             None => clock::now(),
@@ -111,6 +116,16 @@ impl Project {
             .iter()
             .map(|w| w.render(&self.config.content.topics))
             .collect()
+    }
+
+    /// Category names, each in backquotes (`A, B`, `C`): names may hold
+    /// commas, so a bare comma-joined list would be ambiguous.
+    pub fn quoted_names(&self, cats: &[usize]) -> String {
+        self.category_names(cats)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Category names of an issue.

@@ -57,7 +57,7 @@ pub fn plan_rows(p: &Project) -> Result<Vec<PlanRow>> {
                 .map(|c| c.slug.clone())
                 .collect(),
             days_left: i.days_left,
-            state: i.state(p.now),
+            state: p.plan.state(i, p.now),
         };
         if let Some((f, counts)) = frozen {
             row.categories = f.categories;

@@ -1,8 +1,10 @@
 //! The CFP scheduler: which categories go out on which day.
 //!
-//! [`plan`] is a pure function of the topic list, the `[schedule]` and
-//! `[cfp]` config: it never reads the clock. Where an issue stands relative
-//! to now is asked separately ([`PlannedIssue::state`]).
+//! [`plan_with_history`] is a pure function of the topic list, the
+//! `[schedule]` and `[cfp]` config and the published [`History`] (the
+//! issues frozen in the state, passed in as data): it never reads the clock
+//! or the state. Where an issue stands relative to now is asked separately
+//! ([`Plan::state`]).
 //!
 //! Choices written down here because the spec leaves them open:
 //! - Send slots are every `weekday` at `time` in the schedule's zone, from
@@ -11,27 +13,45 @@
 //!   the closing date, at `time`. It is the *final* issue: a weekly slot on
 //!   the same date becomes the last call, and weekly slots after it are
 //!   dropped (a weekly issue after the "last call" would contradict it).
-//! - When there are more slots than categories the rotation starts over in
-//!   the same order; a category is never put in two consecutive issues
-//!   unless there are too few categories to avoid it.
+//!   It features every scheduled category that some issue features,
+//!   published issues included.
+//! - Published issues keep their number, time, kind and categories,
+//!   whatever the files say now; a category removed from the topic list
+//!   stays in them and is not scheduled again. The open slots are laid out
+//!   around them (see `assign::timeline`).
+//! - Each open weekly slot takes the scheduled categories featured the
+//!   fewest times so far, ties broken by `order`, never one of the issue
+//!   just before or after unless there are too few categories to avoid it.
+//!   So the first pass follows `order`, a category added mid-CFP gets a
+//!   slot before any category is featured a second time, and the rotation
+//!   resumes where the published issues left it. Pins win their dates.
 
-use std::collections::VecDeque;
+mod assign;
+mod history;
+mod slots;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::config::{Config, Order, resolve_local};
+use crate::config::{Config, Order};
 use crate::error::{Error, Result};
-use crate::topics::{TopicList, normalize_name};
+use crate::topics::{TopicList, normalize_name, plain_name};
+use assign::{fill, timeline};
+pub use history::{History, PastIssue};
+use slots::{Slot, send_slots};
 
 /// The schedule: every issue of the CFP, in send order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// The issues, numbered from 1.
+    /// The issues, in number order (which is send order).
     pub issues: Vec<PlannedIssue>,
     /// Indices of schedulable categories that got no slot.
     pub unscheduled: Vec<usize>,
+    /// When the CFP closes.
+    pub closes: DateTime<Utc>,
 }
 
 /// One issue of the plan.
@@ -43,10 +63,13 @@ pub struct PlannedIssue {
     pub send_at: DateTime<Tz>,
     /// Weekly or the last call.
     pub kind: IssueKind,
-    /// Indices into the topic list's categories.
+    /// Indices into the topic list's categories. For a published issue,
+    /// the recorded categories still in the topic list.
     pub categories: Vec<usize>,
     /// Calendar days from the send date to the closing date, in the CFP's zone.
     pub days_left: i64,
+    /// Kept from the published history (its record has the full names).
+    pub published: bool,
 }
 
 /// The kind of an issue.
@@ -78,9 +101,13 @@ pub enum IssueState {
     /// Published (frozen, by `send` or `feed`), delivery not complete or
     /// not started.
     Published,
-    /// Its time has come; not sent yet.
+    /// A `send` now would send it: the latest issue whose time has come,
+    /// not published, while the CFP is open.
     Due,
-    /// In the future.
+    /// Its time passed without a send, and a `send` now would not send it:
+    /// a later issue's time has come too, or the CFP has closed.
+    Missed,
+    /// Its time has not come.
     Upcoming,
 }
 
@@ -91,23 +118,31 @@ impl IssueState {
             IssueState::Sent => "sent",
             IssueState::Published => "published",
             IssueState::Due => "due",
+            IssueState::Missed => "missed",
             IssueState::Upcoming => "upcoming",
         }
     }
 }
 
-impl PlannedIssue {
-    /// `due` once the send time has passed, `upcoming` before.
-    pub fn state(&self, now: DateTime<Utc>) -> IssueState {
-        if self.send_at <= now {
+impl Plan {
+    /// Where `issue` stands at `now`, from the plan alone: `published` for
+    /// an issue of the history (the caller tells `sent` from the delivery
+    /// counts), else `upcoming`, `due` or `missed` (see [`IssueState`]).
+    pub fn state(&self, issue: &PlannedIssue, now: DateTime<Utc>) -> IssueState {
+        if issue.published {
+            return IssueState::Published;
+        }
+        if issue.send_at > now {
+            return IssueState::Upcoming;
+        }
+        let latest = self.issues.iter().rev().find(|i| i.send_at <= now);
+        if now < self.closes && latest.is_some_and(|l| l.number == issue.number) {
             IssueState::Due
         } else {
-            IssueState::Upcoming
+            IssueState::Missed
         }
     }
-}
 
-impl Plan {
     /// The issue due now (the latest whose time has passed), else the next.
     pub fn current(&self, now: DateTime<Utc>) -> Option<&PlannedIssue> {
         self.issues
@@ -123,35 +158,67 @@ impl Plan {
             .iter()
             .find(|i| i.number == number)
             .ok_or_else(|| {
+                let first = self.issues.first().map_or(0, |i| i.number);
+                let last = self.issues.last().map_or(0, |i| i.number);
                 Error::input(format!(
-                    "--issue {number}: there is no issue {number}; the plan has issues 1 to {}",
-                    self.issues.len()
+                    "--issue {number}: there is no issue {number}; the plan has issues {first} to {last}"
                 ))
                 .with_help("pick a number from `newsletter plan`")
             })
     }
+
+    /// The last call and the issue before it, when the last call goes out
+    /// less than two days (48 hours) after that issue: it then repeats that
+    /// issue's categories at once. `check` warns about it.
+    pub fn last_call_too_close(&self) -> Option<(&PlannedIssue, &PlannedIssue)> {
+        let at = self
+            .issues
+            .iter()
+            .rposition(|i| i.kind == IssueKind::LastCall)?;
+        let last = &self.issues[at];
+        let before = self.issues.get(at.checked_sub(1)?)?;
+        (last.send_at - before.send_at < Duration::days(2)).then_some((before, last))
+    }
 }
 
-/// Makes the plan. Errors point into the config: a pin or an exclude naming
-/// a category the topic list does not have, two pins too many for one slot,
-/// a CFP window with no send day, nothing left to schedule.
+/// Makes the plan of a CFP that has published nothing yet: the same as
+/// [`plan_with_history`] with an empty [`History`].
 pub fn plan(config: &Config, topics: &TopicList) -> Result<Plan> {
+    plan_with_history(config, topics, &History::default())
+}
+
+/// Makes the plan: a function of the topic list, the `[schedule]` and
+/// `[cfp]` config and the published `history` (see the module docs for the
+/// rules). Errors point into the config: a pin or an exclude naming a
+/// category the topic list does not have, two pins too many for one slot,
+/// a CFP window with no send day, nothing left to schedule.
+pub fn plan_with_history(config: &Config, topics: &TopicList, history: &History) -> Result<Plan> {
     let s = &config.schedule;
+    // Names compared normalized, as `TopicList::find` does, in one pass.
+    let by_name: HashMap<String, usize> = topics
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (normalize_name(&c.name), i))
+        .collect();
     let find = |named: &crate::config::Named, what: &str| {
-        topics.find(&named.name).ok_or_else(|| {
-            config.error_at(
-                &named.span,
-                &format!(
-                    "{what} names `{}`, which is not a category of the topic list",
-                    named.name
-                ),
-                &suggest_category(topics, &named.name),
-            )
-        })
+        by_name
+            .get(&normalize_name(&named.name))
+            .copied()
+            .ok_or_else(|| {
+                config.error_at(
+                    &named.span,
+                    &format!(
+                        "{what} names `{}`, which is not a category of the topic list",
+                        named.name
+                    ),
+                    &suggest_category(topics, &named.name),
+                )
+            })
     };
-    let mut excluded = Vec::new();
+    let mut excluded = HashSet::new();
     for e in &s.exclude {
-        excluded.push(find(e, "schedule.exclude")?);
+        excluded.insert(find(e, "schedule.exclude")?);
     }
     let eligible: Vec<usize> = topics
         .categories
@@ -163,43 +230,9 @@ pub fn plan(config: &Config, topics: &TopicList) -> Result<Plan> {
     let mut slots = send_slots(config)?;
     for p in &s.pins {
         let cat = find(&p.category, "a pin")?;
-        let Some(slot) = slots.iter_mut().find(|sl| sl.at.date_naive() == p.date) else {
-            return Err(config.error_at(
-                &p.category.span,
-                &format!(
-                    "no issue goes out on {} (the CFP window or the last call leaves it out)",
-                    p.date
-                ),
-                "pin the category to another send day; see `newsletter plan`",
-            ));
-        };
-        if slot.kind == IssueKind::LastCall {
-            return Err(config.error_at(
-                &p.category.span,
-                &format!("{} is the last call, which features every category", p.date),
-                "pin the category to an earlier send day",
-            ));
-        }
-        if slot.cats.len() >= s.categories_per_issue || slot.cats.contains(&cat) {
-            return Err(config.error_at(
-                &p.category.span,
-                &format!(
-                    "too many pins on {}: an issue features {} categor{}",
-                    p.date,
-                    s.categories_per_issue,
-                    if s.categories_per_issue == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    }
-                ),
-                "move this pin to another send day, or raise schedule.categories_per_issue",
-            ));
-        }
-        if !eligible.contains(&cat) {
-            return Err(config.error_at(&p.category.span, &format!("category `{}` is pinned but hidden or excluded", p.category.name), "remove the pin, or set schedule.include_hidden = true / remove it from schedule.exclude"));
-        }
-        slot.cats.push(cat);
+        let eligible =
+            (s.include_hidden || !topics.categories[cat].hidden) && !excluded.contains(&cat);
+        pin(config, &mut slots, p, cat, eligible)?;
     }
     if eligible.is_empty() {
         let hidden = topics.categories.iter().filter(|c| c.hidden).count();
@@ -213,146 +246,80 @@ pub fn plan(config: &Config, topics: &TopicList) -> Result<Plan> {
         .with_help("remove names from schedule.exclude, set schedule.include_hidden = true, or add visible categories to the topic list"));
     }
     let order = match s.order {
-        Order::Listed => eligible.clone(),
+        Order::Listed => eligible,
         Order::Shuffled => shuffled(&eligible, s.seed),
     };
-    let used = assign(&mut slots, &order, s.categories_per_issue);
+    let find_recorded = |name: &str| by_name.get(&normalize_name(&plain_name(name))).copied();
+    let mut entries = timeline(slots, history, s.timezone.tz, find_recorded);
+    let unscheduled = fill(
+        &mut entries,
+        &order,
+        s.categories_per_issue,
+        topics.categories.len(),
+    );
     let closes = config.cfp.closes_at();
     let cfp_tz = config.cfp.timezone.tz;
-    let issues = slots
+    let issues = entries
         .into_iter()
-        .enumerate()
-        .map(|(i, sl)| PlannedIssue {
-            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            days_left: (closes.date_naive() - sl.at.with_timezone(&cfp_tz).date_naive()).num_days(),
-            send_at: sl.at,
-            kind: sl.kind,
-            categories: if sl.kind == IssueKind::LastCall {
-                used.clone()
-            } else {
-                sl.cats
-            },
+        .map(|e| PlannedIssue {
+            number: e.number,
+            days_left: (closes.date_naive() - e.at.with_timezone(&cfp_tz).date_naive()).num_days(),
+            send_at: e.at,
+            kind: e.kind,
+            categories: e.cats,
+            published: e.published,
         })
-        .collect();
-    let unscheduled = order
-        .iter()
-        .copied()
-        .filter(|c| !used.contains(c))
         .collect();
     Ok(Plan {
         issues,
         unscheduled,
+        closes: closes.with_timezone(&Utc),
     })
 }
 
-struct Slot {
-    at: DateTime<Tz>,
-    kind: IssueKind,
-    cats: Vec<usize>,
-}
-
-/// Every send slot of the CFP window, the last call included.
-fn send_slots(config: &Config) -> Result<Vec<Slot>> {
-    let s = &config.schedule;
-    let tz = s.timezone.tz;
-    let opens = config.cfp.opens_at();
-    let closes = config.cfp.closes_at();
-    let first = opens.with_timezone(&tz).date_naive();
-    let ahead = (7 + s.weekday.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
-    let mut slots = Vec::new();
-    let mut day = first + Duration::days(i64::from(ahead));
-    loop {
-        let at = resolve_local(tz, day.and_time(s.time));
-        if at >= closes {
-            break;
-        }
-        if at >= opens {
-            slots.push(Slot {
-                at,
-                kind: IssueKind::Weekly,
-                cats: Vec::new(),
-            });
-        }
-        day += Duration::days(7);
+/// Puts the pinned category `cat` on its date's slot, or says why not.
+fn pin(
+    config: &Config,
+    slots: &mut [Slot],
+    p: &crate::config::Pin,
+    cat: usize,
+    eligible: bool,
+) -> Result<()> {
+    let per_issue = config.schedule.categories_per_issue;
+    let Some(slot) = slots.iter_mut().find(|sl| sl.at.date_naive() == p.date) else {
+        return Err(config.error_at(
+            &p.category.span,
+            &format!(
+                "no issue goes out on {} (the CFP window or the last call leaves it out)",
+                p.date
+            ),
+            "pin the category to another send day; see `newsletter plan`",
+        ));
+    };
+    if slot.kind == IssueKind::LastCall {
+        return Err(config.error_at(
+            &p.category.span,
+            &format!("{} is the last call, which features every category", p.date),
+            "pin the category to an earlier send day",
+        ));
     }
-    if s.last_call_days > 0 {
-        let date: NaiveDate =
-            config.cfp.closes.date() - Duration::days(i64::from(s.last_call_days));
-        let at = resolve_local(tz, date.and_time(s.time));
-        if at < opens || at >= closes {
-            return Err(Error::input(format!(
-                "the last call ({} at {}) falls outside the CFP",
-                date,
-                s.time.format("%H:%M")
-            ))
-            .in_file(&config.path)
-            .with_help("change schedule.last_call_days"));
-        }
-        slots.retain(|sl| sl.at.date_naive() < date);
-        slots.push(Slot {
-            at,
-            kind: IssueKind::LastCall,
-            cats: Vec::new(),
-        });
+    if slot.cats.len() >= per_issue || slot.cats.contains(&cat) {
+        return Err(config.error_at(
+            &p.category.span,
+            &format!(
+                "too many pins on {}: an issue features {} categor{}",
+                p.date,
+                per_issue,
+                if per_issue == 1 { "y" } else { "ies" }
+            ),
+            "move this pin to another send day, or raise schedule.categories_per_issue",
+        ));
     }
-    if slots.is_empty() {
-        return Err(Error::input(format!(
-            "no {} at {} falls between cfp.opens and cfp.closes, so there is nothing to send",
-            crate::config::weekday_name(s.weekday),
-            s.time.format("%H:%M")
-        ))
-        .in_file(&config.path)
-        .with_help("check [cfp] opens/closes and [schedule] weekday/time"));
+    if !eligible {
+        return Err(config.error_at(&p.category.span, &format!("category `{}` is pinned but hidden or excluded", p.category.name), "remove the pin, or set schedule.include_hidden = true / remove it from schedule.exclude"));
     }
-    Ok(slots)
-}
-
-/// Fills the weekly slots (pins already placed) from `order`, starting the
-/// rotation over when it runs out. Returns the categories used, in order of
-/// first appearance.
-fn assign(slots: &mut [Slot], order: &[usize], per_issue: usize) -> Vec<usize> {
-    let pinned: Vec<usize> = slots.iter().flat_map(|s| s.cats.iter().copied()).collect();
-    let mut queue: VecDeque<usize> = order
-        .iter()
-        .copied()
-        .filter(|c| !pinned.contains(c))
-        .collect();
-    let weekly: Vec<usize> = (0..slots.len())
-        .filter(|&i| slots[i].kind == IssueKind::Weekly)
-        .collect();
-    for (n, &i) in weekly.iter().enumerate() {
-        let prev: Vec<usize> = n
-            .checked_sub(1)
-            .map(|p| slots[weekly[p]].cats.clone())
-            .unwrap_or_default();
-        let next: Vec<usize> = weekly
-            .get(n + 1)
-            .map(|&j| slots[j].cats.clone())
-            .unwrap_or_default();
-        while slots[i].cats.len() < per_issue.min(order.len()) {
-            let here = &slots[i].cats;
-            let fits = |c: &usize| !here.contains(c) && !prev.contains(c) && !next.contains(c);
-            let mut pick = queue.iter().position(fits);
-            if pick.is_none() {
-                // The rotation starts over.
-                queue.extend(order.iter().copied());
-                pick = queue.iter().position(fits);
-            }
-            // Too few categories to avoid a repeat: allow it, but never twice in one issue.
-            let pick = pick.or_else(|| queue.iter().position(|c| !here.contains(c)));
-            match pick.and_then(|p| queue.remove(p)) {
-                Some(c) => slots[i].cats.push(c),
-                None => break,
-            }
-        }
-    }
-    let mut used = Vec::new();
-    for c in slots.iter().flat_map(|s| s.cats.iter()) {
-        if !used.contains(c) {
-            used.push(*c);
-        }
-    }
-    used
+    slot.cats.push(cat);
+    Ok(())
 }
 
 /// A deterministic shuffle: Fisher-Yates driven by SplitMix64, written

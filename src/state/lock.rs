@@ -31,7 +31,6 @@ pub(crate) fn lock_path(db_path: &Path) -> PathBuf {
 pub struct SendLock {
     /// Held for its lock, which closing it releases.
     file: File,
-    path: PathBuf,
 }
 
 /// How long a second sender waits for the holder's pid to appear in the
@@ -104,12 +103,7 @@ impl SendLock {
             file.flush()
         };
         write(&mut file).map_err(|e| Error::io("write the pid into the send lock", &path, e))?;
-        Ok(SendLock { file, path })
-    }
-
-    /// The path of the lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(SendLock { file })
     }
 }
 

@@ -38,7 +38,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
-pub use deliveries::{Counts, DeliveryRow, Outcome, Status};
+#[cfg(test)]
+use deliveries::DeliveryRow;
+pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
@@ -116,6 +118,9 @@ fn create_parent(path: &Path, what: &str) -> Result<()> {
     }
 }
 
+/// How to fix a state `path` that names a folder.
+const FOLDER_HELP: &str = "`path` under [state] in config.toml names the SQLite file (created by the first send); point it at a file name";
+
 impl State {
     /// Opens the database at `path`, creating the file and its parent
     /// folders if needed, and brings its schema up to date.
@@ -129,9 +134,10 @@ impl State {
     pub fn open(path: &Path) -> Result<State> {
         if path.is_dir() {
             return Err(Error::input(format!(
-                "cannot open the state database {}: it is a folder, not a file\nhelp: `path` under [state] in config.toml names the SQLite file (created by the first send); point it at a file name",
+                "cannot open the state database {}: it is a folder, not a file",
                 path.display()
-            )));
+            ))
+            .with_help(FOLDER_HELP));
         }
         create_parent(path, "the state database")?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -158,9 +164,10 @@ impl State {
         }
         if path.is_dir() {
             return Err(Error::input(format!(
-                "cannot open the state database {}: it is a folder, not a file\nhelp: `path` under [state] in config.toml names the SQLite file (created by the first send); point it at a file name",
+                "cannot open the state database {}: it is a folder, not a file",
                 path.display()
-            )));
+            ))
+            .with_help(FOLDER_HELP));
         }
         // No SQLITE_OPEN_CREATE: if the file vanished since the check, this
         // fails instead of creating an empty database.

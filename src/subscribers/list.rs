@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use csv::{ByteRecord, ReaderBuilder};
 
 use super::address::{codepoint, normalize_address};
+use super::delimiter::other_delimiter;
 use super::keys::{LINE_UNKNOWN, Seen, SeenSet};
 use super::reader::{LineTracker, SkipBom};
+use crate::config::SubscribersSettings;
 use crate::error::{Error, Result};
 
 /// What [`Subscribers::open`] says it cannot do when the file is missing,
@@ -40,8 +42,27 @@ pub struct Subscriber {
 pub struct InvalidRow {
     /// The 1-based line of the file where the row starts.
     pub line: u64,
-    /// What is wrong, for the user.
+    /// What is wrong, for the user; a field's problem starts with its
+    /// column (`column 2 (`email`): ...`).
     pub reason: String,
+    /// What kind of problem it is.
+    pub problem: Problem,
+}
+
+/// What kind of problem makes a row invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The row has more or fewer fields than the header has columns.
+    FieldCount,
+    /// A field's value is unusable: the 1-based column.
+    Field {
+        /// The column, counted from 1 as in the header.
+        column: usize,
+    },
+    /// The address is already on an earlier row.
+    Duplicate,
+    /// The file could not be read further.
+    Unreadable,
 }
 
 /// One row of the subscriber list.
@@ -90,6 +111,17 @@ impl Subscribers {
     /// is missing or a folder, it is empty ("has no header row"), the header
     /// has no `email` column, is not UTF-8, or names a column twice.
     pub fn open(path: &Path) -> Result<Subscribers> {
+        Subscribers::open_with(path, b',')
+    }
+
+    /// Opens the list as `[subscribers]` in the config describes it (its
+    /// path and its delimiter).
+    pub fn from_settings(settings: &SubscribersSettings) -> Result<Subscribers> {
+        Subscribers::open_with(&settings.path, settings.delimiter)
+    }
+
+    /// Like [`Subscribers::open`], with fields separated by `delimiter`.
+    pub fn open_with(path: &Path, delimiter: u8) -> Result<Subscribers> {
         let file = File::open(path).map_err(|e| open_error(path, e))?;
         let meta = file.metadata().map_err(|e| open_error(path, e))?;
         if meta.is_dir() {
@@ -98,14 +130,25 @@ impl Subscribers {
                 io::Error::from(io::ErrorKind::IsADirectory),
             ));
         }
-        Subscribers::from_reader(Box::new(file), path)
+        Subscribers::from_reader_with(Box::new(file), path, delimiter)
     }
 
     /// Like [`Subscribers::open`], reading from any reader; `origin` names
     /// the source in messages.
     pub fn from_reader(reader: Box<dyn Read + Send>, origin: &Path) -> Result<Subscribers> {
+        Subscribers::from_reader_with(reader, origin, b',')
+    }
+
+    /// Like [`Subscribers::from_reader`], with fields separated by
+    /// `delimiter`.
+    pub fn from_reader_with(
+        reader: Box<dyn Read + Send>,
+        origin: &Path,
+        delimiter: u8,
+    ) -> Result<Subscribers> {
         let mut reader = ReaderBuilder::new()
             .has_headers(true)
+            .delimiter(delimiter)
             .flexible(true)
             .from_reader(LineTracker::new(SkipBom::new(reader)));
         let header = reader
@@ -151,6 +194,9 @@ impl Subscribers {
         }
         let find = |wanted: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(wanted));
         let Some(email_col) = find("email") else {
+            if let Some(e) = other_delimiter(&columns, delimiter, &at) {
+                return Err(e);
+            }
             let found = columns
                 .iter()
                 .map(|c| format!("`{c}`"))
@@ -192,38 +238,55 @@ impl Subscribers {
 
     /// Checks the row in `self.record`, which starts on `line`.
     fn check_row(&mut self, line: u64) -> Row {
-        let invalid = |reason: String| Row::Invalid(InvalidRow { line, reason });
+        let invalid = |problem: Problem, reason: String| {
+            let reason = match problem {
+                Problem::Field { column } => format!(
+                    "column {column} (`{}`): {reason}",
+                    self.columns.get(column - 1).map_or("", String::as_str)
+                ),
+                _ => reason,
+            };
+            Row::Invalid(InvalidRow {
+                line,
+                reason,
+                problem,
+            })
+        };
         let record = &self.record;
         if record.len() != self.columns.len() {
-            return invalid(format!(
-                "the row has {} field{} but the header has {} column{}",
-                record.len(),
-                plural(record.len()),
-                self.columns.len(),
-                plural(self.columns.len())
-            ));
+            return invalid(
+                Problem::FieldCount,
+                format!(
+                    "the row has {} field{} but the header has {} column{}",
+                    record.len(),
+                    plural(record.len()),
+                    self.columns.len(),
+                    plural(self.columns.len())
+                ),
+            );
         }
         let mut email = "";
         let mut name = None;
         let mut fields = Vec::with_capacity(self.columns.len().saturating_sub(1));
         for (i, (raw, column)) in record.iter().zip(&self.columns).enumerate() {
+            let at = Problem::Field { column: i + 1 };
             let Ok(value) = std::str::from_utf8(raw) else {
-                return invalid(format!(
-                    "column `{column}` is not valid UTF-8; save the file as UTF-8"
-                ));
+                return invalid(at, "it is not valid UTF-8; save the file as UTF-8".into());
             };
             if let Some(c) = value.chars().find(|&c| is_forbidden_in_field(c)) {
-                return invalid(if c == '\r' || c == '\n' {
-                    format!(
-                        "column `{column}` contains a line break, which is not allowed \
+                return invalid(
+                    at,
+                    if c == '\r' || c == '\n' {
+                        "it contains a line break, which is not allowed \
                          (it could inject mail headers); remove it"
-                    )
-                } else {
-                    format!(
-                        "column `{column}` contains a control character ({}); remove it",
-                        codepoint(c)
-                    )
-                });
+                            .to_string()
+                    } else {
+                        format!(
+                            "it contains a control character ({}); remove it",
+                            codepoint(c)
+                        )
+                    },
+                );
             }
             if i == self.email_col {
                 email = value;
@@ -234,14 +297,17 @@ impl Subscribers {
                 fields.push((column.clone(), value.to_string()));
             }
         }
+        let at = Problem::Field {
+            column: self.email_col + 1,
+        };
         let address = match normalize_address(email) {
             Ok(address) => address,
-            Err(reason) if email.trim().is_empty() => return invalid(reason),
+            Err(reason) if email.trim().is_empty() => return invalid(at, reason),
             Err(reason) => {
-                return invalid(format!(
-                    "invalid email address `{}`: {reason}",
-                    email.trim()
-                ));
+                return invalid(
+                    at,
+                    format!("invalid email address `{}`: {reason}", email.trim()),
+                );
             }
         };
         let entry = Seen::new(&address.key, line);
@@ -250,7 +316,10 @@ impl Subscribers {
                 LINE_UNKNOWN => "an earlier row".to_string(),
                 n => format!("line {n}"),
             };
-            return invalid(format!("duplicate of {first} (`{}`)", address.email));
+            return invalid(
+                Problem::Duplicate,
+                format!("duplicate of {first} (`{}`)", address.email),
+            );
         }
         self.seen.insert(entry);
         Row::Valid(Subscriber {
@@ -287,6 +356,7 @@ impl Iterator for Subscribers {
                 let line = self.record_line();
                 Some(Row::Invalid(InvalidRow {
                     line,
+                    problem: Problem::Unreadable,
                     reason: format!(
                         "reading {} stopped at line {line}: {}; the rows after it were not read",
                         self.origin.display(),
@@ -298,20 +368,6 @@ impl Iterator for Subscribers {
     }
 }
 
-/// Reads the whole list at `path`: the number of valid subscribers and the
-/// invalid rows, for `check`.
-pub(crate) fn scan(path: &Path) -> Result<(u64, Vec<InvalidRow>)> {
-    let mut valid = 0u64;
-    let mut invalid = Vec::new();
-    for row in Subscribers::open(path)? {
-        match row {
-            Row::Valid(_) => valid += 1,
-            Row::Invalid(row) => invalid.push(row),
-        }
-    }
-    Ok((valid, invalid))
-}
-
 /// Why the list at `path` cannot be opened; a missing file or a folder
 /// gets a hint about where the path comes from.
 fn open_error(path: &Path, err: io::Error) -> Error {
@@ -321,16 +377,15 @@ fn open_error(path: &Path, err: io::Error) -> Error {
     );
     let e = Error::io(READ_ACTION, path, err);
     if hint {
-        Error::input(format!(
-            "{}\nhelp: `path` under [subscribers] in config.toml names the list, a CSV file with an `email` column; create it or correct the path",
-            e.message()
-        ))
+        e.with_help(
+            "`path` under [subscribers] in config.toml names the list, a CSV file with an `email` column; create it or correct the path",
+        )
     } else {
         e
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

@@ -19,15 +19,18 @@
 //!
 //! One file per concept: `address` (checking and normalizing an address),
 //! `keys` (sets of address keys held as hashes), `reader` (the `Read`
-//! adapters under the CSV parser: byte-order mark, line tracking) and `list`
-//! (the stream of rows).
+//! adapters under the CSV parser: byte-order mark, line tracking), `list`
+//! (the stream of rows), `delimiter` (recognizing another delimiter than
+//! the configured one) and `scan` (the whole list read for `check`).
 
 mod address;
+mod delimiter;
 mod keys;
 mod list;
 mod reader;
+mod scan;
 
 pub use address::{Address, normalize_address};
 pub use keys::KeySet;
-pub(crate) use list::scan;
-pub use list::{InvalidRow, Row, Subscriber, Subscribers};
+pub use list::{InvalidRow, Problem, Row, Subscriber, Subscribers};
+pub use scan::Scan;

@@ -12,7 +12,8 @@ use super::{Topic, collapse};
 #[derive(Debug)]
 pub(super) enum Kind {
     Heading(HeadingLevel, String),
-    Paragraph(String, bool),
+    /// The Markdown source, whether it is one line, and its plain text.
+    Paragraph(String, bool, String),
     List(Vec<Topic>),
 }
 
@@ -45,15 +46,7 @@ pub(super) fn collect(
         let at = base + r.start;
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
-                let mut name = String::new();
-                for (ev, _) in events.by_ref() {
-                    match ev {
-                        Event::End(TagEnd::Heading(_)) => break,
-                        Event::Text(t) | Event::Code(t) => name.push_str(&t),
-                        Event::SoftBreak | Event::HardBreak => name.push(' '),
-                        _ => {}
-                    }
-                }
+                let name = super::names::inline_text(&mut events);
                 out.push(Block {
                     kind: Kind::Heading(level, collapse(&name)),
                     offset: at,
@@ -61,11 +54,11 @@ pub(super) fn collect(
                 });
             }
             Event::Start(Tag::Paragraph) => {
-                skip_to_end(&mut events);
+                let plain = super::names::inline_text(&mut events);
                 let raw = text.get(r.clone()).unwrap_or("");
                 let md = raw.trim_matches(|c: char| c.is_whitespace());
                 out.push(Block {
-                    kind: Kind::Paragraph(md.to_string(), !md.contains('\n')),
+                    kind: Kind::Paragraph(md.to_string(), !md.contains('\n'), plain),
                     offset: at,
                     scope,
                 });
@@ -98,7 +91,7 @@ pub(super) fn collect(
     }
 }
 
-type Events<'a> = std::iter::Peekable<pulldown_cmark::OffsetIter<'a>>;
+pub(super) type Events<'a> = std::iter::Peekable<pulldown_cmark::OffsetIter<'a>>;
 
 /// Skips to the end of the element just started (nesting respected).
 fn skip_to_end(events: &mut Events) {

@@ -2,15 +2,22 @@
 //! categories (a heading or a one-line paragraph followed by a list),
 //! notes, and the errors and warnings about them.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use pulldown_cmark::HeadingLevel;
 
 use super::blocks::{Block, Kind};
+use super::lines::LineIndex;
 use super::{Category, Note, PublicationLine, Topic, TopicList, collapse, normalize_name, slugify};
 use crate::error::Diagnostic;
 
 /// Turns the block sequence into title, categories and notes.
 pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagnostic> {
+    let mut seen = Seen {
+        lines: LineIndex::new(src),
+        ..Seen::default()
+    };
     let mut list = TopicList {
         title: None,
         published: None,
@@ -47,7 +54,7 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
             {
                 list.title = Some(name.clone());
                 if let Some(Block {
-                    kind: Kind::Paragraph(p, _),
+                    kind: Kind::Paragraph(p, _, _),
                     scope,
                     ..
                 }) = blocks.get(i + 1)
@@ -65,7 +72,7 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
                 }
             }
             Kind::Heading(_, name) => {
-                let section = matches!(blocks.get(i + 1), Some(Block { kind: Kind::Paragraph(_, true), scope, .. }) if *scope == b.scope)
+                let section = matches!(blocks.get(i + 1), Some(Block { kind: Kind::Paragraph(_, true, _), scope, .. }) if *scope == b.scope)
                     && next_list(i + 1).is_some();
                 if !section {
                     let found = next_list(i);
@@ -73,6 +80,7 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
                     add_category(
                         src,
                         &mut list,
+                        &mut seen,
                         name,
                         b.offset,
                         hidden,
@@ -80,12 +88,13 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
                     )?;
                 }
             }
-            Kind::Paragraph(text, one_line) => match next_list(i) {
+            Kind::Paragraph(text, one_line, plain) => match next_list(i) {
                 Some((items, n)) if *one_line => {
                     add_category(
                         src,
                         &mut list,
-                        &collapse(text),
+                        &mut seen,
+                        &collapse(plain),
                         b.offset,
                         hidden,
                         Some(items),
@@ -95,7 +104,7 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
                 _ => list.notes.push(Note {
                     markdown: text.clone(),
                     hidden,
-                    line: crate::error::line_col(src, b.offset).0,
+                    line: seen.lines.line(b.offset),
                 }),
             },
             Kind::List(_) => {
@@ -113,44 +122,53 @@ pub(super) fn interpret(src: &str, blocks: &[Block]) -> Result<TopicList, Diagno
     Ok(list)
 }
 
+/// What the categories so far have taken, so that each new one is checked
+/// in constant time (a long list stays linear).
+#[derive(Default)]
+struct Seen {
+    lines: LineIndex,
+    /// Normalized name -> line of the category.
+    names: HashMap<String, usize>,
+    slugs: HashSet<String>,
+    /// Base slug -> the last suffix tried for it.
+    suffix: HashMap<String, usize>,
+}
+
 fn add_category(
     src: &str,
     list: &mut TopicList,
+    seen: &mut Seen,
     name: &str,
     offset: usize,
     hidden: bool,
     topics: Option<Vec<Topic>>,
 ) -> Result<(), Diagnostic> {
-    let line = crate::error::line_col(src, offset).0;
-    if let Some(first) = list
-        .categories
-        .iter()
-        .find(|c| normalize_name(&c.name) == normalize_name(name))
-    {
+    let line = seen.lines.line(offset);
+    if let Some(first) = seen.names.get(&normalize_name(name)) {
         return Err(Diagnostic::at(
             src,
             offset,
-            format!(
-                "category `{name}` is listed twice: here and on line {}",
-                first.line
-            ),
+            format!("category `{name}` is listed twice: here and on line {first}"),
         )
         .help("give each category a distinct name, or merge the two lists"));
     }
+    seen.names.insert(normalize_name(name), line);
     let topics = topics.unwrap_or_default();
     if topics.is_empty() {
         list.warnings.push(
-            Diagnostic::at(src, offset, format!("category `{name}` has no topics"))
+            seen.lines
+                .diagnostic(src, offset, format!("category `{name}` has no topics"))
                 .help("add a list of topics under it"),
         );
     }
     let base = slugify(name);
     let mut slug = base.clone();
-    let mut n = 1;
-    while list.categories.iter().any(|c| c.slug == slug) {
-        n += 1;
+    let n = seen.suffix.entry(base.clone()).or_insert(1);
+    while seen.slugs.contains(&slug) {
+        *n += 1;
         slug = format!("{base}-{n}");
     }
+    seen.slugs.insert(slug.clone());
     list.categories.push(Category {
         name: name.to_string(),
         slug,

@@ -20,8 +20,11 @@
 //!
 //! A heading directly followed by a one-line paragraph and a list is a
 //! section heading: the paragraph names the category, the heading is
-//! ignored. Category names have their whitespace (including U+00A0
-//! no-break spaces) collapsed to single spaces. Windows line endings, a
+//! ignored. A category's name is its text with inline markup removed
+//! (`**Community & Education**` is named `Community & Education`; emphasis,
+//! code spans, links and entities the same), its whitespace (including
+//! U+00A0 no-break spaces) collapsed to single spaces; the slug is made
+//! from that name. Windows line endings, a
 //! byte-order mark, trailing spaces and blank lines between items are fine.
 //!
 //! Errors: no categories; a category listed twice (both lines named); a
@@ -29,6 +32,8 @@
 
 mod blocks;
 mod interpret;
+mod lines;
+mod names;
 mod slug;
 
 use std::path::Path;
@@ -37,6 +42,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{Diagnostic, Result};
+pub use names::plain_name;
 pub use slug::{MAX_SLUG, bound as slug_bound, slugify};
 
 /// A parsed topic list.
@@ -67,7 +73,7 @@ pub struct PublicationLine {
 /// A themed category of topics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
-    /// Its name, whitespace collapsed.
+    /// Its name: its text without inline markup, whitespace collapsed.
     pub name: String,
     /// Unique, URL-safe.
     pub slug: String,

@@ -236,3 +236,85 @@ fn raw_html_items_are_kept_as_source_and_empty_items_dropped() {
         .collect();
     assert_eq!(t, ["<script>alert(1)</script> text", "kept"]);
 }
+
+#[test]
+fn a_name_is_its_text_without_inline_markup_and_so_is_its_slug() {
+    let l = TopicList::parse(
+        "**Community & Education**\n* a\n\n_Emphasis_ and `code`\n* b\n\n[Linked](https://x.example) ~~old~~ &amp; *new*\n* c\n\n## **Bold** heading\n* d\n\nPlain & Simple\n* e\n",
+    )
+    .unwrap();
+    assert_eq!(
+        names(&l, false),
+        [
+            "Community & Education",
+            "Emphasis and code",
+            "Linked old & new",
+            "Bold heading",
+            "Plain & Simple"
+        ]
+    );
+    let slugs: Vec<&str> = l.categories.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(
+        slugs,
+        [
+            "community-education",
+            "emphasis-and-code",
+            "linked-old-new",
+            "bold-heading",
+            "plain-simple"
+        ]
+    );
+    // Notes keep their Markdown as written.
+    let l = TopicList::parse("A\n* a\n\n**Not** a category,\nit has two lines.\n").unwrap();
+    assert_eq!(
+        l.notes[0].markdown,
+        "**Not** a category,\nit has two lines."
+    );
+}
+
+#[test]
+fn a_bold_name_and_its_plain_twin_are_the_same_category() {
+    let d = TopicList::parse("**API**\n* a\n\nAPI\n* b\n").unwrap_err();
+    assert_eq!(
+        d.message,
+        "category `API` is listed twice: here and on line 1"
+    );
+    assert_eq!((d.line, d.col), (4, 1));
+}
+
+#[test]
+fn plain_name_strips_markup_like_the_parser_and_keeps_block_syntax_as_text() {
+    assert_eq!(
+        plain_name("**Community &amp; Education**"),
+        "Community & Education"
+    );
+    assert_eq!(plain_name("  _a_   `b`  "), "a b");
+    assert_eq!(plain_name("Community & Education"), "Community & Education");
+    // Text that would be a list, heading or quote on a line of its own.
+    assert_eq!(plain_name("1. Intro"), "1. Intro");
+    assert_eq!(plain_name("# Hash"), "# Hash");
+    assert_eq!(plain_name("> quoted"), "> quoted");
+    assert_eq!(plain_name("- dash"), "- dash");
+    assert_eq!(plain_name(""), "");
+}
+
+#[test]
+fn lines_and_warnings_of_a_long_list_are_exact() {
+    let mut src = String::from("# Big\r\n\r\n");
+    for i in 0..3000 {
+        src.push_str(&format!("Category {i}\r\n* topic {i}\r\n\r\n"));
+    }
+    src.push_str("## Empty one\r\n");
+    let l = TopicList::parse(&src).unwrap();
+    assert_eq!(l.categories.len(), 3001);
+    assert_eq!(l.categories[0].line, 3);
+    assert_eq!(l.categories[2999].line, 3 + 3 * 2999);
+    assert_eq!(l.categories[2999].slug, "category-2999");
+    let w = &l.warnings[0];
+    assert_eq!((w.line, w.col), (3 + 3 * 3000, 1));
+    assert_eq!(w.snippet, "## Empty one");
+    assert_eq!(
+        Diagnostic::at(&src, src.len() - 5, "x"),
+        super::lines::LineIndex::new(&src).diagnostic(&src, src.len() - 5, "x")
+    );
+}

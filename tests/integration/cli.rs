@@ -34,8 +34,11 @@ fn plan_on_the_shipped_files_lists_every_visible_category_on_mondays() {
         !s.contains("Opinionated"),
         "hidden category scheduled:\n{s}"
     );
+    // Issue 3 is the one a send would send; 1 and 2 passed unsent.
     let due = s.lines().filter(|l| l.ends_with(" due")).count();
-    assert_eq!(due, 3, "{s}");
+    assert_eq!(due, 1, "{s}");
+    let missed = s.lines().filter(|l| l.ends_with(" missed")).count();
+    assert_eq!(missed, 2, "{s}");
 }
 
 #[test]
@@ -118,7 +121,14 @@ fn check_warns_about_unscheduled_categories() {
     let out = run_plain(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): Novel Uses for Django, API,"), "{err}");
+    // Each name quoted: names may hold commas.
+    assert!(err.contains("warning: config.toml: 9 categories get no issue (more categories than send days): `Novel Uses for Django`, `API`, `How to Use/Better Popular CMS`,"), "{err}");
+    let out = run_plain(dir.path(), &["plan"]);
+    assert!(
+        text(&out.stdout).contains("Unscheduled (no slot left): `Novel Uses for Django`, `API`,"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -190,8 +200,28 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
         std::fs::read_to_string(proj.join("templates/email.html")).unwrap(),
         std::fs::read_to_string(root().join("templates/email.html")).unwrap()
     );
+    // A new organizer's first run warns of nothing but the secret a real
+    // send will need (the shipped config has an https one-click link).
     let out = run_plain(&proj, &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("warning: unsubscribe.url is an https one-click link but the environment variable NEWSLETTER_UNSUBSCRIBE_SECRET")
+            && text(&out.stderr).lines().count() == 1,
+        "{}",
+        text(&out.stderr)
+    );
+    // With the secret exported, nothing at all.
+    let out = cli(&proj)
+        .args(["check", "--now", "2024-03-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert!(
+        text(&out.stdout).ends_with("; 0 warnings\n"),
+        "{}",
+        text(&out.stdout)
+    );
     let before = std::fs::read(proj.join("config.toml")).unwrap();
     let out = run_plain(dir.path(), &["init", "proj"]);
     assert_bad_input(&out, "not overwriting existing files");
@@ -200,11 +230,16 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
 
 #[test]
 fn check_lists_every_invalid_subscriber_row() {
-    let out = run_plain(&root(), &["check", "--now", "2024-03-01"]);
+    // The shipped list (what `init` copies) is clean; the rows that used to
+    // be bad in it live in tests/fixtures/subscribers/two-bad-rows.csv.
+    let bad = std::fs::read_to_string(root().join("tests/fixtures/subscribers/two-bad-rows.csv"))
+        .unwrap();
+    let dir = Project::new().subscribers(&bad).build();
+    let out = run_plain(dir.path(), &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("warning: content/subscribers.csv:8: invalid email address `not-an-address`"),
+        err.contains("warning: content/subscribers.csv:8: column 2 (`email`): invalid email address `not-an-address`"),
         "{err}"
     );
     assert!(

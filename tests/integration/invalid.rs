@@ -208,19 +208,28 @@ fn every_bad_input_exits_2_names_the_file_and_writes_nothing() {
 /// earlier row with that address, line 5, is itself invalid); line 10 is
 /// blank.
 const BAD_ROWS: &[(u32, &str)] = &[
-    (3, "invalid email address `not-an-address`: it has no `@`"),
+    (
+        3,
+        "column 1 (`email`): invalid email address `not-an-address`: it has no `@`",
+    ),
     (
         4,
-        "invalid email address `Bob <bob@example.org>`: display-name forms",
+        "column 1 (`email`): invalid email address `Bob <bob@example.org>`: display-name forms",
     ),
-    (5, "column `name` contains a line break"),
-    (7, "column `name` is not valid UTF-8"),
+    (5, "column 2 (`name`): it contains a line break"),
+    (7, "column 2 (`name`): it is not valid UTF-8"),
     (9, "the row has 2 fields but the header has 3 columns"),
-    (11, "column `city` contains a line break"),
-    (13, "the email address is empty"),
-    (14, "column `name` contains a control character (U+0007)"),
+    (11, "column 3 (`city`): it contains a line break"),
+    (13, "column 1 (`email`): the email address is empty"),
+    (
+        14,
+        "column 2 (`name`): it contains a control character (U+0007)",
+    ),
     (15, "duplicate of line 2 (`ana.lima@example.com`)"),
-    (17, "invalid email address `priya@example..net`"),
+    (
+        17,
+        "column 1 (`email`): invalid email address `priya@example..net`",
+    ),
 ];
 
 /// A project whose subscriber list has bad rows (and three good ones).
@@ -260,6 +269,7 @@ fn bad_rows_are_listed_with_their_lines_by_check() {
     let rows: Vec<&str> = stderr
         .lines()
         .filter_map(|l| l.strip_prefix("warning: content/subscribers.csv:"))
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
         .collect();
     assert_eq!(rows.len(), BAD_ROWS.len(), "{stderr}");
     for (row, (line, reason)) in rows.iter().zip(BAD_ROWS) {
@@ -269,7 +279,9 @@ fn bad_rows_are_listed_with_their_lines_by_check() {
         );
     }
     assert!(
-        text(&out.stdout).contains("3 subscribers (10 invalid rows skipped)"),
+        text(&out.stdout).contains(
+            "3 subscribers (10 invalid rows skipped, 1 of them with the wrong number of fields)"
+        ),
         "{}",
         text(&out.stdout)
     );
@@ -314,4 +326,57 @@ fn bad_rows_are_skipped_and_reported_by_send() {
         .unwrap()
         .count();
     assert_eq!(sent, 3);
+}
+
+/// Rows with a number of fields other than the header's are skipped, but
+/// not silently: `check` lists each, counts them in a warning of their own
+/// and in its summary, and exits 0 (the rest of the list is usable, and
+/// `send` skips them the same way).
+#[test]
+fn rows_with_the_wrong_number_of_fields_are_counted_by_check() {
+    let project = base_project();
+    std::fs::write(
+        project.path().join("content/subscribers.csv"),
+        "name,email,city\nAna,ana@example.com,Lisbon\nGrace,grace@example.org,Washington, D.C.\nBob,bob@example.org\nKofi,kofi@example.com,Accra\n",
+    )
+    .unwrap();
+    let out = run(project.path(), &["check"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: content/subscribers.csv:3: the row has 4 fields but the header has 3 columns\n"), "{stderr}");
+    assert!(stderr.contains("warning: content/subscribers.csv:4: the row has 2 fields but the header has 3 columns\n"), "{stderr}");
+    assert!(
+        stderr.contains("warning: content/subscribers.csv: 2 rows had a number of fields other than the header's 3 columns and were skipped;"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("2 subscribers (2 invalid rows skipped, 2 of them with the wrong number of fields); 3 warnings"),
+        "{stdout}"
+    );
+}
+
+/// With `delimiter = ";"` under [subscribers], a semicolon-separated list
+/// reads like a comma-separated one.
+#[test]
+fn the_subscribers_delimiter_setting_reads_a_semicolon_list() {
+    let project = base_project();
+    std::fs::write(
+        project.path().join("content/subscribers.csv"),
+        "name;email;city\nAna;ana@example.com;Lisbon\nGrace;grace@example.org;Washington, D.C.\n",
+    )
+    .unwrap();
+    let config = project.path().join("config.toml");
+    let text_of = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("delimiter = \",\"", "delimiter = \";\"");
+    assert!(text_of.contains("delimiter = \";\""));
+    std::fs::write(&config, text_of).unwrap();
+    let out = run(project.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    assert!(
+        text(&out.stdout).contains("2 subscribers (0 invalid rows skipped)"),
+        "{}",
+        text(&out.stdout)
+    );
 }

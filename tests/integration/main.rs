@@ -21,6 +21,7 @@ mod invalid;
 mod kill_resume;
 mod preview;
 mod publish;
+mod schedule_history;
 mod security;
 mod send;
 mod smtp;

@@ -168,11 +168,14 @@ impl Transport for SmtpTransport {
             if timed_out(&e) {
                 Error::failed(format!(
                     "cannot connect to {}: no answer within {} s (smtp.timeout_seconds); nothing was \
-                     sent\nhelp: check smtp.host and smtp.port (and that the server is up), or raise \
-                     smtp.timeout_seconds for a slow server",
+                     sent",
                     self.target,
                     self.timeout_secs()
                 ))
+                .with_help(
+                    "check smtp.host and smtp.port (and that the server is up), or raise \
+                     smtp.timeout_seconds for a slow server",
+                )
             } else {
                 Error::failed(format!(
                     "cannot connect to {}: {}; nothing was sent",

@@ -155,3 +155,27 @@ fn each_worker_thread_keeps_its_own_connection() {
         assert!(text.contains("<a0@") != text.contains("<b0@"), "{text}");
     }
 }
+
+#[test]
+fn a_server_that_never_greets_fails_the_check_with_a_help() {
+    let server = Server::start(ServerConfig {
+        greeting: test_server::Greeting::Never,
+        ..Default::default()
+    });
+    let src = format!(
+        "[newsletter]\ntitle = \"T\"\nfrom = \"a@example.org\"\n[cfp]\nname = \"X\"\ntimezone = \"UTC\"\nopens = 2024-03-01T00:00:00\ncloses = 2024-04-01T00:00:00\n[schedule]\nweekday = \"monday\"\ntime = \"09:00\"\n[delivery]\ntransport = \"smtp\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\ntimeout_seconds = 1\n",
+        server.port
+    );
+    let t = SmtpTransport::new(&Config::parse(&src).unwrap(), None).unwrap();
+    let err = t.check().unwrap_err();
+    assert!(
+        err.message()
+            .ends_with("no answer within 1 s (smtp.timeout_seconds); nothing was sent"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        err.help()
+            .is_some_and(|h| h.starts_with("check smtp.host and smtp.port"))
+    );
+}

@@ -9,7 +9,7 @@ fn a_second_send_lock_fails_naming_the_holder_until_the_first_is_dropped() {
     let path = dir.path().join("data/state.db");
     let first = SendLock::acquire(&path, 4242).unwrap();
     let lock_file = dir.path().join("data/state.db.lock");
-    assert_eq!(first.path(), lock_file);
+    assert_eq!(lock_path(&path), lock_file);
     assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), "4242\n");
 
     let err = SendLock::acquire(&path, 99).unwrap_err();
@@ -68,9 +68,9 @@ fn the_send_lock_holds_across_processes_and_dies_with_its_holder() {
     assert!(err.message().starts_with(&expected), "{}", err.message());
 
     child.kill(); // SIGKILL: no destructor runs, the kernel drops the lock
-    let lock = SendLock::acquire(&path, std::process::id()).unwrap();
+    let _lock = SendLock::acquire(&path, std::process::id()).unwrap();
     assert_eq!(
-        std::fs::read_to_string(lock.path()).unwrap().trim(),
+        std::fs::read_to_string(lock_path(&path)).unwrap().trim(),
         std::process::id().to_string()
     );
 }

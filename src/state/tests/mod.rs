@@ -267,9 +267,13 @@ fn a_folder_is_not_a_database() {
     ] {
         assert_names_file(&err, dir.path());
         assert!(
-            err.message().contains("it is a folder"),
+            err.message().ends_with("it is a folder, not a file"),
             "{}",
             err.message()
+        );
+        assert!(
+            err.help()
+                .is_some_and(|h| h.ends_with("point it at a file name"))
         );
     }
 }

@@ -59,10 +59,12 @@ pub fn smtp_config(smtp: &Smtp) -> String {
     let cfg = set(
         cfg,
         "max_attempts = 3",
-        &format!(
-            "max_attempts = {}\nretry_delay_ms = {}",
-            smtp.max_attempts, smtp.retry_delay_ms
-        ),
+        &format!("max_attempts = {}", smtp.max_attempts),
+    );
+    let cfg = set(
+        cfg,
+        "retry_delay_ms = 1000",
+        &format!("retry_delay_ms = {}", smtp.retry_delay_ms),
     );
     let cfg = set(cfg, "host = \"smtp.example.org\"", "host = \"127.0.0.1\"");
     let cfg = set(cfg, "port = 587", &format!("port = {}", smtp.port));
