@@ -72,14 +72,8 @@ fn message_for(
             p.config.unsubscribe.secret_env
         );
     }
-    let messages = crate::compose::Messages {
-        renderer,
-        base: Renderer::context(issue, None)?,
-        composer: &composer,
-        number: issue.issue.number,
-        subject: subject.to_string(),
-        now: p.now,
-    };
+    let messages =
+        crate::compose::Messages::new(renderer, issue, &composer, subject.to_string(), p.now)?;
     let sub = match to {
         Some(addr) => crate::compose::one_address(addr, "--to")?,
         None => {

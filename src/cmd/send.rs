@@ -47,18 +47,17 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         .username
         .as_ref()
         .and_then(|_| std::env::var(&p.config.smtp.password_env).ok());
-    let messages = crate::compose::Messages {
-        renderer: &renderer,
-        base,
-        composer: &composer,
-        number: context.issue.number,
-        subject: if args.to.is_some() {
+    let messages = crate::compose::Messages::new(
+        &renderer,
+        &context,
+        &composer,
+        if args.to.is_some() {
             format!("[TEST] {subject}")
         } else {
             subject.clone()
         },
-        now: p.now,
-    };
+        p.now,
+    )?;
     let compose = |sub: &Subscriber| messages.message(sub);
     if let Some(to) = &args.to {
         return test_send(p, to, &compose, password, args.dry_run);
