@@ -152,6 +152,14 @@ impl Sources {
         }
     }
 
+    /// Errors in template `alias` point into template `of` (a generated
+    /// template with the same byte offsets).
+    pub(super) fn alias(&mut self, alias: &str, of: &str) {
+        if let Some(entry) = self.map.get(of).cloned() {
+            self.map.insert(alias.to_string(), entry);
+        }
+    }
+
     /// The source of template `name`, if it is loaded.
     pub(super) fn source(&self, name: &str) -> Option<&str> {
         self.map.get(name).map(|(_, src)| src.as_str())

@@ -96,9 +96,12 @@ impl Renderer {
             names.push((name.clone(), src));
         }
         let email_modes = email::TEMPLATES.map(|t| {
-            let (mode, child) = email::plan(&sources, t);
-            names.extend(child);
-            mode
+            let planned = email::plan(&sources, t);
+            names.extend(planned.templates);
+            for (alias, of) in planned.aliases {
+                sources.alias(&alias, &of);
+            }
+            planned.mode
         });
         let mut tera = Tera::new();
         register_filters(&mut tera);

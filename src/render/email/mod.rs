@@ -39,10 +39,15 @@ const MARK_CLOSE: char = '\u{FDD1}';
 /// How one email template is rendered, decided when the templates load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Mode {
-    /// Once per issue; these personal blocks are filled per subscriber.
+    /// Once per issue; the personal blocks are filled per subscriber.
     Once {
         /// The generated child template that marks the personal blocks.
         child: String,
+        /// Each personal block and the generated template that renders
+        /// just that block (`None`: one that calls `super()` or holds a
+        /// block, rendered with [`tera::Tera::render_block`], which runs
+        /// the whole template).
+        blocks: Vec<(String, Option<String>)>,
     },
     /// Whole for every subscriber, because of what `why` says.
     Whole {
@@ -51,10 +56,26 @@ pub(super) enum Mode {
     },
 }
 
-/// Decides how `template` is rendered; for [`Mode::Once`] also returns the
-/// generated child template (name, source) to load with the others.
-pub(super) fn plan(sources: &Sources, template: &str) -> (Mode, Option<(String, String)>) {
-    let mut personal: Vec<&str> = Vec::new();
+/// How an email template is rendered, and the templates to load with the
+/// others for it: (name, source), and aliases (generated name, the
+/// template whose source and file its errors point into).
+pub(super) struct Planned {
+    pub mode: Mode,
+    pub templates: Vec<(String, String)>,
+    pub aliases: Vec<(String, String)>,
+}
+
+/// Decides how `template` is rendered.
+pub(super) fn plan(sources: &Sources, template: &str) -> Planned {
+    let whole_mode = |mode| Planned {
+        mode,
+        templates: Vec::new(),
+        aliases: Vec::new(),
+    };
+    // Each personal block's definition that counts: the one nearest the
+    // template, walking up the `extends` chain. (name, template, span,
+    // standalone)
+    let mut personal: Vec<(&str, String, std::ops::Range<usize>, bool)> = Vec::new();
     let mut seen = HashSet::new();
     let mut name = template.to_string();
     // A missing parent or a cycle ends the walk: Tera reports both when
@@ -65,16 +86,16 @@ pub(super) fn plan(sources: &Sources, template: &str) -> (Mode, Option<(String, 
         }
         let shape = scan::shape(src);
         if let Some(offset) = shape.outside {
-            return (whole(sources, &name, src, offset, template), None);
+            return whole_mode(whole(sources, &name, src, offset, template));
         }
         for inc in &shape.includes {
             if let Some(why) = reads_anywhere(sources, inc, template, &mut HashSet::new()) {
-                return (Mode::Whole { why }, None);
+                return whole_mode(Mode::Whole { why });
             }
         }
         for block in shape.personal {
-            if !personal.contains(&block) {
-                personal.push(block);
+            if !personal.iter().any(|p| p.0 == block.name) {
+                personal.push((block.name, name.clone(), block.span, block.standalone));
             }
         }
         match shape.extends {
@@ -87,22 +108,56 @@ pub(super) fn plan(sources: &Sources, template: &str) -> (Mode, Option<(String, 
     for (name, src) in sources.all() {
         let shape = scan::shape(src);
         if let (true, Some(offset)) = (shape.component, shape.anywhere) {
-            return (whole(sources, name, src, offset, template), None);
+            return whole_mode(whole(sources, name, src, offset, template));
         }
     }
     let child = format!("{BUILTIN_PREFIX}once/{template}");
-    let mut src = format!("{{% extends \"{template}\" %}}");
-    for block in personal {
-        src.push_str(&format!(
+    let mut child_src = format!("{{% extends \"{template}\" %}}");
+    let mut planned = Planned {
+        mode: Mode::Whole { why: String::new() },
+        templates: Vec::new(),
+        aliases: Vec::new(),
+    };
+    let mut blocks = Vec::new();
+    for (block, defined_in, span, standalone) in personal {
+        child_src.push_str(&format!(
             "{{% block {block} %}}{MARK_OPEN}{block}{MARK_CLOSE}{{% endblock {block} %}}"
         ));
+        let src = sources.source(&defined_in).unwrap_or("");
+        let own = match standalone_source(src, span) {
+            Some(own) if standalone => {
+                let own_name = format!("{BUILTIN_PREFIX}once/{block}/{template}");
+                planned.templates.push((own_name.clone(), own));
+                planned.aliases.push((own_name.clone(), defined_in));
+                Some(own_name)
+            }
+            _ => None,
+        };
+        blocks.push((block.to_string(), own));
     }
-    (
-        Mode::Once {
-            child: child.clone(),
-        },
-        Some((child, src)),
-    )
+    planned.templates.push((child.clone(), child_src));
+    planned.mode = Mode::Once { child, blocks };
+    planned
+}
+
+/// A template of just the block at `span` of `src`, at the same byte
+/// offsets (what comes before is a comment of as many bytes, newlines kept),
+/// so its errors point at the right line and column of the original.
+fn standalone_source(src: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let before = src.get(..span.start)?;
+    let block = src.get(span)?;
+    if before.is_empty() {
+        return Some(block.to_string());
+    }
+    if before.len() < 4 {
+        return None;
+    }
+    let filler: String = before
+        .bytes()
+        .skip(4)
+        .map(|b| if b == b'\n' { '\n' } else { ' ' })
+        .collect();
+    Some(format!("{{#{filler}#}}{block}"))
 }
 
 /// Why an included template (or one it includes) makes `template` whole.
@@ -154,7 +209,8 @@ enum Part {
 #[derive(Debug, Clone)]
 enum Piece {
     Text(String),
-    Block(String),
+    /// A personal block, and the template that renders just it.
+    Block(String, Option<String>),
 }
 
 /// The two email parts of one issue, rendered once; [`IssueEmail::parts`]
@@ -202,14 +258,17 @@ impl<'r> IssueEmail<'r> {
                 .iter()
                 .map(|p| match p {
                     Piece::Text(t) => t.len(),
-                    Piece::Block(_) => 256,
+                    Piece::Block(..) => 256,
                 })
                 .sum(),
         );
         for piece in pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Block(b) => out.push_str(&self.renderer.render_block(template, b, ctx)?),
+                Piece::Block(_, Some(own)) => out.push_str(&self.renderer.render(own, ctx)?),
+                Piece::Block(b, None) => {
+                    out.push_str(&self.renderer.render_block(template, b, ctx)?)
+                }
             }
         }
         Ok(out)
@@ -218,9 +277,9 @@ impl<'r> IssueEmail<'r> {
 
 /// Renders email template `i` once and cuts it at the markers.
 fn once(renderer: &Renderer, i: usize, base: &tera::Context) -> Result<Part> {
-    let child = match &renderer.email_modes[i] {
+    let (child, blocks) = match &renderer.email_modes[i] {
         Mode::Whole { .. } => return Ok(Part::Whole),
-        Mode::Once { child } => child,
+        Mode::Once { child, blocks } => (child, blocks),
     };
     let out = renderer.render(child, base)?;
     let mut pieces = Vec::new();
@@ -234,11 +293,11 @@ fn once(renderer: &Renderer, i: usize, base: &tera::Context) -> Result<Part> {
             break;
         };
         let name = &out[name_at..name_at + len];
-        if !PERSONAL_BLOCKS.contains(&name) {
+        let Some((_, own)) = blocks.iter().find(|(b, _)| b == name) else {
             continue; // Not a marker of ours: text.
-        }
+        };
         pieces.push(Piece::Text(out[start..open].to_string()));
-        pieces.push(Piece::Block(name.to_string()));
+        pieces.push(Piece::Block(name.to_string(), own.clone()));
         start = name_at + len + MARK_CLOSE.len_utf8();
         from = start;
     }

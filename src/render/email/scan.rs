@@ -15,7 +15,7 @@ pub(super) struct Shape<'a> {
     /// The template named by `{% extends %}`.
     pub extends: Option<&'a str>,
     /// Personal blocks this template defines (see [`PERSONAL_BLOCKS`]).
-    pub personal: Vec<&'a str>,
+    pub personal: Vec<Personal<'a>>,
     /// Templates it includes outside the personal blocks.
     pub includes: Vec<&'a str>,
     /// Byte offset of the first read of `subscriber` outside the personal
@@ -28,12 +28,28 @@ pub(super) struct Shape<'a> {
     pub component: bool,
 }
 
+/// A personal block as written in one template.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Personal<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// From the `{` of its `block` tag to after the `}` of its `endblock`.
+    pub span: std::ops::Range<usize>,
+    /// Neither calls `super()` nor holds a block of its own: it renders
+    /// the same on its own as inside the template.
+    pub standalone: bool,
+}
+
 /// Scans `src` (expressions `{{ }}` and tags `{% %}`; comments and raw
 /// blocks are skipped, and string literals are not read as names).
 pub(super) fn shape(src: &str) -> Shape<'_> {
     let mut out = Shape::default();
     // The names of the blocks we are inside, innermost last.
     let mut blocks: Vec<&str> = Vec::new();
+    // The outermost personal block we are inside, as found so far.
+    let mut open: Option<Personal> = None;
+    // How many blocks were open around it.
+    let mut open_depth = 0;
     let mut at = 0;
     while let Some(found) = src[at..].find('{') {
         let start = at + found;
@@ -55,8 +71,13 @@ pub(super) fn shape(src: &str) -> Shape<'_> {
         }
         let inner_start = start + 2;
         let inner = &src[inner_start..inner_start + len];
-        let personal = blocks.iter().any(|b| PERSONAL_BLOCKS.contains(b));
-        if let Some(offset) = first_read(inner) {
+        let personal = open.is_some();
+        if let Some(p) = open.as_mut()
+            && first_name(inner, &["super"]).is_some()
+        {
+            p.standalone = false;
+        }
+        if let Some(offset) = first_name(inner, READS_SUBSCRIBER) {
             let offset = inner_start + offset;
             out.anywhere.get_or_insert(offset);
             if !personal {
@@ -75,13 +96,30 @@ pub(super) fn shape(src: &str) -> Shape<'_> {
             },
             "block" => {
                 let name = parts.next().unwrap_or("");
-                if PERSONAL_BLOCKS.contains(&name) {
-                    out.personal.push(name);
+                match open.as_mut() {
+                    Some(p) => p.standalone = false,
+                    None if PERSONAL_BLOCKS.contains(&name) => {
+                        open_depth = blocks.len();
+                        open = Some(Personal {
+                            name,
+                            span: start..start,
+                            standalone: true,
+                        });
+                    }
+                    None => {}
                 }
                 blocks.push(name);
             }
             "endblock" => {
                 blocks.pop();
+                if blocks.len() == open_depth
+                    && let Some(p) = open.take()
+                {
+                    out.personal.push(Personal {
+                        span: p.span.start..at,
+                        ..p
+                    });
+                }
             }
             "extends" => out.extends = literal(words),
             "include" if !personal => out.includes.extend(literal(words)),
@@ -100,9 +138,9 @@ fn literal(tag: &str) -> Option<&str> {
     rest.find(quote).map(|end| &rest[..end])
 }
 
-/// The offset of the first name in [`READS_SUBSCRIBER`] in a tag's inside,
-/// outside string literals.
-fn first_read(inner: &str) -> Option<usize> {
+/// The offset of the first of `names` in a tag's inside, outside string
+/// literals.
+fn first_name(inner: &str, names: &[&str]) -> Option<usize> {
     let bytes = inner.as_bytes();
     let mut quote: Option<u8> = None;
     let mut i = 0;
@@ -117,7 +155,7 @@ fn first_read(inner: &str) -> Option<usize> {
                     .iter()
                     .position(|&c| !is_name(c))
                     .map_or(bytes.len(), |n| i + n);
-                if READS_SUBSCRIBER.contains(&&inner[i..end]) {
+                if names.contains(&&inner[i..end]) {
                     return Some(i);
                 }
                 i = end;

@@ -95,11 +95,12 @@ fn the_once_rendered_part_holds_nothing_personal() {
         let blocks: Vec<&str> = pieces
             .iter()
             .filter_map(|p| match p {
-                Piece::Block(b) => Some(b.as_str()),
+                Piece::Block(b, _) => Some(b.as_str()),
                 Piece::Text(_) => None,
             })
             .collect();
         assert_eq!(blocks, ["greeting", "footer"]);
+        assert!(pieces.iter().all(|p| !matches!(p, Piece::Block(_, None))));
         for p in pieces {
             if let Piece::Text(t) = p {
                 assert!(!t.contains("Ada") && !t.contains(MARK_OPEN), "{t}");
@@ -123,6 +124,48 @@ fn an_override_of_a_personal_block_is_rendered_per_subscriber() {
     }
     let (_, text) = email.parts(Some(&SubscriberContext::sample())).unwrap();
     assert!(text.contains("\nDear reader Ada Lovelace,\n"), "{text}");
+}
+
+#[test]
+fn an_override_calling_super_is_rendered_with_its_parent() {
+    let (_dir, r) = renderer(&[(
+        "email.html",
+        "{% extends \"__newsletter/email.html\" %}{% block greeting %}{{ super() }}<p>PS {{ subscriber?.email }}</p>{% endblock greeting %}",
+    )]);
+    assert!(r.rendered_whole().is_empty());
+    let issue = &shipped_issues()[0];
+    let email = r.issue_email(issue).unwrap();
+    for who in people().iter().skip(1) {
+        assert_eq!(
+            email.parts(who.as_ref()).unwrap(),
+            whole(&r, issue, who.as_ref())
+        );
+    }
+}
+
+#[test]
+fn an_error_in_a_personal_block_names_the_file_line_and_column() {
+    let (dir, r) = renderer(&[(
+        "email.txt",
+        "Hello\n\n{% block footer %}\n{{ subscriber.nope }}\n{% endblock footer %}\n",
+    )]);
+    let issue = &shipped_issues()[0];
+    let e = r
+        .issue_email(issue)
+        .unwrap()
+        .parts(Some(&SubscriberContext::sample()))
+        .unwrap_err();
+    let file = dir.path().join("email.txt").display().to_string();
+    assert!(
+        e.message().starts_with(&format!("{file}:4:")),
+        "{}",
+        e.message()
+    );
+    assert!(
+        e.message().contains("{{ subscriber.nope }}"),
+        "{}",
+        e.message()
+    );
 }
 
 #[test]
@@ -195,10 +238,15 @@ fn the_scan_reads_names_not_comments_strings_or_longer_names() {
     );
     assert_eq!((s.outside, s.anywhere), (None, None));
     let s = scan::shape("{% block footer %}{{ subscriber.email }}{% endblock footer %}{{ x }}");
+    assert_eq!((s.outside, s.anywhere), (None, Some(21)));
+    assert_eq!(s.personal.len(), 1);
     assert_eq!(
-        (s.outside, s.anywhere, s.personal),
-        (None, Some(21), vec!["footer"])
+        (s.personal[0].name, s.personal[0].span.clone()),
+        ("footer", 0..61)
     );
+    assert!(s.personal[0].standalone);
+    let s = scan::shape("{% block greeting %}{{ super() }}{% endblock %}");
+    assert!(!s.personal[0].standalone);
     let s = scan::shape(
         "{% extends 'base.txt' %}{% block intro %}{% if subscriber %}{% endif %}{% endblock %}",
     );
