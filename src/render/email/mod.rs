@@ -78,11 +78,19 @@ pub(super) fn plan(sources: &Sources, template: &str) -> Planned {
     let mut personal: Vec<(&str, String, std::ops::Range<usize>, bool)> = Vec::new();
     let mut seen = HashSet::new();
     let mut name = template.to_string();
-    // A missing parent or a cycle ends the walk: Tera reports both when
-    // loading.
-    while let Some(src) = sources.source(&name) {
+    // A missing parent or a cycle: Tera reports it when loading, and no
+    // generated template may change what it reports.
+    let broken = || {
+        whole_mode(Mode::Whole {
+            why: format!("{template} extends a missing template or itself"),
+        })
+    };
+    loop {
+        let Some(src) = sources.source(&name) else {
+            return broken();
+        };
         if !seen.insert(name.clone()) {
-            break;
+            return broken();
         }
         let shape = scan::shape(src);
         if let Some(offset) = shape.outside {
