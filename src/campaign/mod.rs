@@ -153,17 +153,16 @@ pub fn send<'a>(
             p.config.unsubscribe.secret_env
         )));
     }
-    let messages = Messages {
-        renderer: &renderer,
-        base,
-        composer: &composer,
-        number: sent.context.issue.number,
-        subject: match req.to {
+    let messages = Messages::new(
+        &renderer,
+        &sent.context,
+        &composer,
+        match req.to {
             Some(_) => format!("[TEST] {}", sent.subject),
             None => sent.subject.clone(),
         },
-        now: p.now,
-    };
+        p.now,
+    )?;
     let compose = |sub: &Subscriber| messages.message(sub);
     if let Some(to) = req.to {
         return test_send::run(p, to, &compose, req.dry_run).map(SendOutcome::Test);
