@@ -22,6 +22,7 @@ pub(crate) mod deliver;
 pub mod error;
 pub(crate) mod feed;
 pub(crate) mod fsutil;
+pub mod init;
 pub mod preview;
 pub mod project;
 pub mod publish;

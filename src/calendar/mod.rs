@@ -128,6 +128,18 @@ pub(crate) fn publish(config: &Config, state: &State) -> Result<Written> {
     write(&path(config), &ics(config, sequence))
 }
 
+/// Whether [`publish`] would change `deadline.ics`, found without writing
+/// the file or the state (for `send --dry-run`).
+pub(crate) fn would_change(config: &Config, state: Option<&State>) -> Result<bool> {
+    let closes = config.cfp.closes_at().to_rfc3339();
+    let sequence = match state {
+        Some(s) => s.calendar_sequence_after(&uid(config), &closes)?,
+        None => 0,
+    };
+    let bytes = ics(config, sequence);
+    Ok(std::fs::read(path(config)).map_or(true, |old| old != bytes.as_bytes()))
+}
+
 fn write(path: &Path, ics: &str) -> Result<Written> {
     fsutil::write_if_changed(path, ics.as_bytes())
 }

@@ -126,8 +126,13 @@ fn the_sequence_grows_with_every_change_of_the_close() {
     let dir = tempfile::tempdir().unwrap();
     let state = State::open(&dir.path().join("s.db")).unwrap();
     let seq = |closes: &str| state.calendar_sequence("uid@x", closes).unwrap();
+    let peek = |closes: &str| state.calendar_sequence_after("uid@x", closes).unwrap();
+    assert_eq!(peek("2024-05-17T23:59:00-04:00"), 0);
     assert_eq!(seq("2024-05-17T23:59:00-04:00"), 0);
     assert_eq!(seq("2024-05-17T23:59:00-04:00"), 0);
+    // A dry run sees the next number without recording it.
+    assert_eq!(peek("2024-05-31T23:59:00-04:00"), 1);
+    assert_eq!(peek("2024-05-31T23:59:00-04:00"), 1);
     assert_eq!(seq("2024-05-31T23:59:00-04:00"), 1);
     // Back to the first date: still a change, so one more.
     assert_eq!(seq("2024-05-17T23:59:00-04:00"), 2);
@@ -141,7 +146,9 @@ fn publish_writes_beside_the_feed_only_when_the_bytes_change() {
     c.feed.path = dir.path().join("public/feed.xml");
     std::fs::create_dir_all(dir.path().join("public")).unwrap();
     let state = State::open(&dir.path().join("s.db")).unwrap();
+    assert!(would_change(&c, Some(&state)).unwrap());
     assert_eq!(publish(&c, &state).unwrap(), Written::Changed);
+    assert!(!would_change(&c, Some(&state)).unwrap());
     assert_eq!(publish(&c, &state).unwrap(), Written::Unchanged);
     let written = std::fs::read_to_string(dir.path().join("public/deadline.ics")).unwrap();
     assert_eq!(written, ics(&c, 0));

@@ -28,4 +28,23 @@ impl State {
             .map_err(&err)?;
         Ok(sequence.and_then(|s| u32::try_from(s).ok()).unwrap_or(0))
     }
+
+    /// The `SEQUENCE` [`State::calendar_sequence`] would give, without
+    /// recording anything (for a dry run).
+    pub(crate) fn calendar_sequence_after(&self, uid: &str, closes: &str) -> Result<u32> {
+        let last: Option<(String, i64)> = self
+            .conn
+            .prepare_cached("SELECT closes, sequence FROM calendar WHERE uid = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([uid], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .map_err(self.err("read the calendar event from"))?;
+        let next = match last {
+            None => 0,
+            Some((c, s)) if c == closes => s,
+            Some((_, s)) => s + 1,
+        };
+        Ok(u32::try_from(next).unwrap_or(0))
+    }
 }

@@ -20,6 +20,7 @@ mod feed;
 mod invalid;
 mod kill_resume;
 mod preview;
+mod publish;
 mod robust;
 mod schedule_history;
 mod season;
