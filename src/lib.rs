@@ -18,6 +18,7 @@ pub mod render;
 pub mod schedule;
 pub mod state;
 pub mod subscribers;
+pub mod token;
 pub mod topics;
 
 use std::ffi::OsString;

@@ -87,6 +87,10 @@ pub const MIGRATIONS: &[&str] = &[
     "DROP INDEX deliveries_by_status;
      CREATE INDEX deliveries_not_sent ON deliveries (issue, status)
          WHERE status IN ('failed', 'pending');",
+    // 3: subscriptions made through `newsletter serve`, the address ids
+    // that unsubscribe and confirm tokens carry, and why an address was
+    // suppressed (NULL: by hand). See `subscriptions.rs`.
+    subscriptions::MIGRATION,
 ];
 
 /// The schema version this binary writes and understands.
@@ -903,5 +907,9 @@ fn read_pid(file: &mut File) -> Option<u32> {
     text.trim().parse().ok()
 }
 
+mod subscriptions;
+pub use subscriptions::{
+    ConfirmedSubscriber, SubscribeDecision, SubscribeRequest, SubscriptionCounts,
+};
 #[cfg(test)]
 mod tests;
