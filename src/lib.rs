@@ -5,6 +5,7 @@
 //! (the plan) -> rendered issue -> messages -> transport and state.
 
 pub mod archive;
+pub mod audience;
 pub mod cli;
 pub mod clock;
 mod cmd;
@@ -14,6 +15,7 @@ pub mod deliver;
 pub mod error;
 pub mod feed;
 pub mod fsutil;
+pub mod membership;
 pub mod render;
 pub mod schedule;
 pub mod state;

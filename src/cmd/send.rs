@@ -11,6 +11,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::{Project, emit, issue};
+use crate::audience::Audience;
 use crate::cli::SendArgs;
 use crate::compose::Composer;
 use crate::deliver::{self, Recipients, transport};
@@ -115,12 +116,17 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = super::feed::publish(p, &renderer, &state);
+    // The CSV plus confirmed subscribers; their token ids stored first.
+    if let Some(tokens) = composer.tokens() {
+        crate::audience::remember(&mut state, &p.config.subscribers.path, tokens)?;
+    }
+    let rows = Audience::new(rows, state.confirmed_subscribers()?);
     let done: KeySet = state.done_keys(issue.number)?;
     let suppressed: KeySet = state.suppressed_keys()?;
     // On a terminal the bar shows an ETA, which needs the total: one quick
     // extra pass over the list (parsing and de-duplication, no rendering).
     let total = if std::io::stderr().is_terminal() {
-        let rows = Subscribers::open(&p.config.subscribers.path)?;
+        let rows = Audience::open(&p.config.subscribers.path, Some(&state))?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None
@@ -314,7 +320,7 @@ fn dry_run(p: &Project, run: &DryRun, state: Option<&State>, compose: &Compose) 
         None => (KeySet::default(), KeySet::default()),
     };
     let mut recipients = Recipients::new(
-        Subscribers::open(&p.config.subscribers.path)?,
+        Audience::open(&p.config.subscribers.path, state)?,
         done,
         suppressed,
     );

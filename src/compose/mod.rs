@@ -127,6 +127,11 @@ impl Composer {
         self.tokens.is_some()
     }
 
+    /// The token maker, if the secret is available.
+    pub fn tokens(&self) -> Option<&Tokens> {
+        self.tokens.as_ref()
+    }
+
     /// The unsubscribe token of a normalized address ("" without a secret).
     pub fn token(&self, key: &str) -> String {
         self.tokens

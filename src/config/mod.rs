@@ -11,6 +11,7 @@
 //! secret are read from environment variables whose *names* it gives.
 
 mod raw;
+mod serve;
 mod toml_error;
 mod zone;
 
@@ -21,6 +22,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
 pub use raw::{parse_weekday, weekday_name};
+pub use serve::{ServeSettings, parse_listen};
 pub use zone::{Zone, levenshtein};
 
 /// The whole configuration, validated.
@@ -52,6 +54,8 @@ pub struct Config {
     pub unsubscribe: Unsubscribe,
     /// `[state]`
     pub state: State,
+    /// `[serve]`, if present.
+    pub serve: Option<ServeSettings>,
 }
 
 /// `[newsletter]`: who sends it and where it lives on the web.
