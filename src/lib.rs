@@ -18,6 +18,7 @@ pub mod fsutil;
 pub mod membership;
 pub mod render;
 pub mod schedule;
+pub mod serve;
 pub mod state;
 pub mod subscribers;
 pub mod token;

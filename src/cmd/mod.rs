@@ -8,6 +8,7 @@ pub(crate) mod issue;
 mod plan;
 mod preview;
 mod send;
+mod serve;
 mod status;
 
 use std::io::Write;
@@ -34,6 +35,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Status { json, issue } => {
             status::status(&Config::from_file(&cli.config)?, json, issue)
         }
+        Command::Serve(args) => serve::run(&cli.config, now_arg, &args),
+        Command::Subscribers(sub) => serve::subscribers(&Config::from_file(&cli.config)?, &sub),
         Command::Unsubscribe(args) => {
             let p = Project::load(&cli.config, now_arg)?;
             status::unsubscribe(&p.config, &args, p.now)

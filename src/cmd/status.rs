@@ -49,6 +49,8 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
         rows.push((f, c));
     }
     let suppressed = state.suppressed_count()?;
+    let subs = state.subscription_counts()?;
+    let from_list = crate::subscribers::scan(&config.subscribers.path).map_or(0, |(n, _)| n);
     if json {
         let list: Vec<_> = rows
             .iter()
@@ -56,7 +58,10 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             .collect();
         emit(&format!(
             "{:#}\n",
-            json!({"issues": list, "suppressed": suppressed})
+            json!({"issues": list, "suppressed": suppressed, "subscribers": {
+                "from_list": from_list, "confirmed": subs.confirmed, "pending": subs.pending,
+                "suppressed_by": subs.suppressed_by.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            }})
         ))?;
     } else {
         let mut out = String::new();
@@ -67,6 +72,13 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             ));
         }
         out.push_str(&format!("suppressed addresses: {suppressed}\n"));
+        let why: Vec<String> = subs.suppressed_by.iter().map(|(w, n)| format!("{w} {n}")).collect();
+        out.push_str(&format!(
+            "subscribers: {from_list} from the list, {} confirmed, {} pending; suppressed: {}\n",
+            subs.confirmed,
+            subs.pending,
+            if why.is_empty() { "none".to_string() } else { why.join(", ") }
+        ));
         emit(&out)?;
     }
     Ok(0)
@@ -113,6 +125,15 @@ pub fn unsubscribe(
         keys.push(addr.key);
     }
     let mut state = State::open(&config.state.path)?;
+    if !args.token.is_empty() {
+        let tokens = crate::membership::tokens_from_env(&config.unsubscribe.secret_env, "--token")?;
+        for token in &args.token {
+            let member = crate::membership::resolve(&state, &tokens, token)?.ok_or_else(|| {
+                Error::input("--token: the token is not valid (forged, altered, or for an address this state does not know)\nhelp: copy the whole token from the link or the subject; nothing was recorded")
+            })?;
+            keys.push(member.key);
+        }
+    }
     let n = if args.undo {
         state.unsuppress(&keys)?
     } else {

@@ -29,6 +29,22 @@ pub struct ServeSettings {
     pub max_connections: usize,
 }
 
+/// The defaults of an empty `[serve]` table.
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            listen: ([127, 0, 0, 1], 8080).into(),
+            confirm_hours: 72,
+            confirmations_per_address_per_day: 3,
+            subscribes_per_ip_per_hour: 20,
+            trust_forwarded_for: false,
+            record_ip: false,
+            request_timeout_seconds: 10,
+            max_connections: 1024,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawServe {
