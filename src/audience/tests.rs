@@ -5,10 +5,17 @@ use crate::state::SubscribeRequest;
 fn confirmed_subscribers_follow_the_list_once_and_suppressions_leave_the_export() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("s.csv");
-    std::fs::write(&list, "email,name\nann@example.org,Ann\nbob@example.org,Bob\n").unwrap();
+    std::fs::write(
+        &list,
+        "email,name\nann@example.org,Ann\nbob@example.org,Bob\n",
+    )
+    .unwrap();
     let mut state = State::open(&dir.path().join("s.db")).unwrap();
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-    for (i, key) in ["bob@example.org", "cy@example.org", "di@example.org"].iter().enumerate() {
+    for (i, key) in ["bob@example.org", "cy@example.org", "di@example.org"]
+        .iter()
+        .enumerate()
+    {
         let req = SubscribeRequest {
             id: [i as u8; 8],
             key: key.to_string(),
@@ -28,7 +35,12 @@ fn confirmed_subscribers_follow_the_list_once_and_suppressions_leave_the_export(
         .collect();
     assert_eq!(
         emails,
-        ["ann@example.org", "bob@example.org", "cy@example.org", "di@example.org"]
+        [
+            "ann@example.org",
+            "bob@example.org",
+            "cy@example.org",
+            "di@example.org"
+        ]
     );
     assert_eq!(
         export(&list, Some(&state)).unwrap(),

@@ -26,6 +26,9 @@ pub fn subscribers(config: &Config, command: &SubscribersCommand) -> Result<u8> 
         format: ExportFormat::Csv,
     } = command;
     let state = State::open_existing(&config.state.path)?;
-    emit(&crate::audience::export(&config.subscribers.path, state.as_ref())?)?;
+    emit(&crate::audience::export(
+        &config.subscribers.path,
+        state.as_ref(),
+    )?)?;
     Ok(0)
 }

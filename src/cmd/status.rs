@@ -72,12 +72,20 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             ));
         }
         out.push_str(&format!("suppressed addresses: {suppressed}\n"));
-        let why: Vec<String> = subs.suppressed_by.iter().map(|(w, n)| format!("{w} {n}")).collect();
+        let why: Vec<String> = subs
+            .suppressed_by
+            .iter()
+            .map(|(w, n)| format!("{w} {n}"))
+            .collect();
         out.push_str(&format!(
             "subscribers: {from_list} from the list, {} confirmed, {} pending; suppressed: {}\n",
             subs.confirmed,
             subs.pending,
-            if why.is_empty() { "none".to_string() } else { why.join(", ") }
+            if why.is_empty() {
+                "none".to_string()
+            } else {
+                why.join(", ")
+            }
         ));
         emit(&out)?;
     }

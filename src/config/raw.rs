@@ -281,7 +281,10 @@ impl Validator<'_> {
         let delivery = self.delivery(raw.delivery)?;
         let smtp = self.smtp(raw.smtp, delivery.transport)?;
         let mut unsubscribe = self.unsubscribe(raw.unsubscribe)?;
-        let serve = raw.serve.map(|s| super::serve::build(self.src, s)).transpose()?;
+        let serve = raw
+            .serve
+            .map(|s| super::serve::build(self.src, s))
+            .transpose()?;
         if let (Some(_), None, Some(base)) = (&serve, &unsubscribe.url, &newsletter.base_url) {
             unsubscribe.url = Some(super::serve::default_unsubscribe_url(base));
         }

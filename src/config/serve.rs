@@ -93,18 +93,29 @@ pub(super) fn build(src: &str, raw: RawServe) -> Result<ServeSettings, Diagnosti
     let listen = parse_listen(raw.listen.get_ref()).ok_or_else(|| {
         err(
             raw.listen.span(),
-            format!("serve.listen `{}` is not an address and port", raw.listen.get_ref()),
+            format!(
+                "serve.listen `{}` is not an address and port",
+                raw.listen.get_ref()
+            ),
             "write an IP address and a port, such as \"127.0.0.1:8080\" or \"[::1]:8080\"",
         )
     })?;
     let positive = |v: u64, span, key: &str| {
         if v == 0 {
-            Err(err(span, format!("serve.{key} is 0"), "give a number of at least 1"))
+            Err(err(
+                span,
+                format!("serve.{key} is 0"),
+                "give a number of at least 1",
+            ))
         } else {
             Ok(())
         }
     };
-    positive(u64::from(*raw.confirm_hours.get_ref()), raw.confirm_hours.span(), "confirm_hours")?;
+    positive(
+        u64::from(*raw.confirm_hours.get_ref()),
+        raw.confirm_hours.span(),
+        "confirm_hours",
+    )?;
     positive(
         *raw.request_timeout_seconds.get_ref(),
         raw.request_timeout_seconds.span(),
@@ -130,9 +141,12 @@ pub(super) fn build(src: &str, raw: RawServe) -> Result<ServeSettings, Diagnosti
 /// `host:port` with an IP address (`localhost` is accepted for 127.0.0.1).
 pub fn parse_listen(s: &str) -> Option<SocketAddr> {
     let s = s.trim();
-    s.parse()
-        .ok()
-        .or_else(|| s.strip_prefix("localhost:")?.parse::<u16>().ok().map(|p| ([127, 0, 0, 1], p).into()))
+    s.parse().ok().or_else(|| {
+        s.strip_prefix("localhost:")?
+            .parse::<u16>()
+            .ok()
+            .map(|p| ([127, 0, 0, 1], p).into())
+    })
 }
 
 /// The one-click URL `[serve]` implies: `<base_url>/unsubscribe/{token}`.

@@ -18,9 +18,16 @@ const LIMITS: RequestLimits = RequestLimits {
 #[test]
 fn subscribe_confirm_unsubscribe_resubscribe() {
     let (_d, mut s, t) = setup();
-    let mail = request(&mut s, &t, " Ann@Example.ORG ", Some("Ann\r\nX"), now(), LIMITS)
-        .unwrap()
-        .unwrap();
+    let mail = request(
+        &mut s,
+        &t,
+        " Ann@Example.ORG ",
+        Some("Ann\r\nX"),
+        now(),
+        LIMITS,
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(mail.email, "Ann@example.org");
     assert_eq!(mail.name.as_deref(), Some("Ann X"));
     let later = now() + Duration::hours(1);
@@ -28,7 +35,10 @@ fn subscribe_confirm_unsubscribe_resubscribe() {
         check_confirm(&s, &t, &mail.token, later).unwrap(),
         Confirmation::Valid(_)
     ));
-    assert!(s.confirmed_subscribers().unwrap().is_empty(), "checking confirmed");
+    assert!(
+        s.confirmed_subscribers().unwrap().is_empty(),
+        "checking confirmed"
+    );
     assert!(matches!(
         confirm(&mut s, &t, &mail.token, later, None).unwrap(),
         Confirmation::Valid(_)
@@ -36,7 +46,9 @@ fn subscribe_confirm_unsubscribe_resubscribe() {
     assert_eq!(s.confirmed_subscribers().unwrap().len(), 1);
 
     let unsub = t.unsubscribe("ann@example.org");
-    let m = unsubscribe(&mut s, &t, &unsub, later, "one-click").unwrap().unwrap();
+    let m = unsubscribe(&mut s, &t, &unsub, later, "one-click")
+        .unwrap()
+        .unwrap();
     assert_eq!(m.masked(), "A***@example.org");
     assert!(s.is_suppressed("ann@example.org").unwrap());
     assert!(resubscribe(&mut s, &t, &unsub).unwrap().is_some());
@@ -69,9 +81,19 @@ fn expired_forged_and_unknown_tokens() {
 #[test]
 fn invalid_addresses_and_limits_send_nothing() {
     let (_d, mut s, t) = setup();
-    assert_eq!(request(&mut s, &t, "not an address", None, now(), LIMITS).unwrap(), None);
+    assert_eq!(
+        request(&mut s, &t, "not an address", None, now(), LIMITS).unwrap(),
+        None
+    );
     for _ in 0..3 {
-        assert!(request(&mut s, &t, "a@example.org", None, now(), LIMITS).unwrap().is_some());
+        assert!(
+            request(&mut s, &t, "a@example.org", None, now(), LIMITS)
+                .unwrap()
+                .is_some()
+        );
     }
-    assert_eq!(request(&mut s, &t, "a@example.org", None, now(), LIMITS).unwrap(), None);
+    assert_eq!(
+        request(&mut s, &t, "a@example.org", None, now(), LIMITS).unwrap(),
+        None
+    );
 }

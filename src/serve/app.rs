@@ -42,8 +42,10 @@ impl App {
         let settings = config.serve.clone().unwrap_or_default();
         let public_url = config.base_url()?.trim_end_matches('/').to_string();
         let base = base_path(&public_url);
-        let tokens =
-            crate::membership::tokens_from_env(&config.unsubscribe.secret_env, "`newsletter serve`")?;
+        let tokens = crate::membership::tokens_from_env(
+            &config.unsubscribe.secret_env,
+            "`newsletter serve`",
+        )?;
         let renderer = Renderer::load(&config.templates.dir)?;
         let state = State::open(&config.state.path)?;
         let password = config
@@ -125,7 +127,9 @@ fn configured_unsubscribe(
         return (param.map(|p| (path.to_string(), p)), None);
     }
     match rest.strip_suffix("{token}") {
-        Some(prefix) if prefix != "/unsubscribe/" && prefix.starts_with('/') && prefix.ends_with('/') => {
+        Some(prefix)
+            if prefix != "/unsubscribe/" && prefix.starts_with('/') && prefix.ends_with('/') =>
+        {
             (None, Some(prefix.to_string()))
         }
         _ => (None, None),
@@ -159,6 +163,9 @@ mod tests {
             configured_unsubscribe(Some("https://x.org/n/unsubscribe/{token}"), base),
             (None, None)
         );
-        assert_eq!(configured_unsubscribe(Some("https://other.org/{token}"), base), (None, None));
+        assert_eq!(
+            configured_unsubscribe(Some("https://other.org/{token}"), base),
+            (None, None)
+        );
     }
 }

@@ -54,12 +54,18 @@ pub(crate) fn locate(app: &App, rel: &str) -> Option<std::result::Result<Found, 
 /// Answers GET or HEAD for a found file: 304 when the client's copy is
 /// current, else the file.
 pub(crate) async fn respond(found: Found, request: &HeaderMap, head: bool) -> Response {
-    let mtime = found.modified.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let mtime = found
+        .modified
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let etag = format!("W/\"{:x}-{:x}\"", found.len, mtime.as_nanos());
     let modified: DateTime<Utc> = DateTime::from(found.modified);
     let last_modified = modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&found.path)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&found.path)),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
@@ -84,7 +90,10 @@ pub(crate) async fn respond(found: Found, request: &HeaderMap, head: bool) -> Re
 
 /// RFC 9110 §13.1: `If-None-Match` wins over `If-Modified-Since`.
 fn not_modified(request: &HeaderMap, etag: &str, modified: DateTime<Utc>) -> bool {
-    if let Some(inm) = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(inm) = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         let bare = etag.trim_start_matches("W/");
         return inm
             .split(',')
@@ -150,7 +159,10 @@ mod tests {
         assert_eq!(percent_decode("/a%20b/").as_deref(), Some("/a b/"));
         assert_eq!(percent_decode("/%2"), None);
         assert_eq!(percent_decode("/%ff"), None);
-        assert_eq!(content_type(Path::new("a/feed.xml")), "application/rss+xml; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("a/feed.xml")),
+            "application/rss+xml; charset=utf-8"
+        );
         assert_eq!(content_type(Path::new("a/b")), "application/octet-stream");
     }
 
@@ -159,11 +171,17 @@ mod tests {
         let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let mut h = HeaderMap::new();
         assert!(!not_modified(&h, "W/\"1-2\"", t));
-        h.insert(header::IF_MODIFIED_SINCE, HeaderValue::from_static("Tue, 14 Nov 2023 22:13:20 GMT"));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            HeaderValue::from_static("Tue, 14 Nov 2023 22:13:20 GMT"),
+        );
         assert!(not_modified(&h, "W/\"1-2\"", t));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"1-3\""));
         assert!(!not_modified(&h, "W/\"1-2\"", t), "If-None-Match wins");
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\", W/\"1-2\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"1-2\""),
+        );
         assert!(not_modified(&h, "W/\"1-2\"", t));
     }
 }

@@ -1,6 +1,8 @@
 //! The confirmation email of a subscribe request (`confirm_subject.txt`,
 //! `confirm.txt`, `confirm.html`), sent through the configured transport.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use serde_json::json;
@@ -54,9 +56,21 @@ fn compose(app: &App, mail: &ConfirmationEmail) -> Result<(Message, String)> {
         .email
         .parse()
         .map_err(|e| Error::input("the address is not valid").with_source(e))?;
-    let digest = Sha256::digest(format!("{}\n{}", mail.email, mail.token).as_bytes());
+    // Unique per message, even for the same address at the same (fixed) now.
+    static SENT: AtomicU64 = AtomicU64::new(0);
+    let n = SENT.fetch_add(1, Ordering::Relaxed);
+    let seed = format!(
+        "{}\n{}\n{}\n{n}",
+        mail.email,
+        mail.token,
+        std::process::id()
+    );
+    let digest = Sha256::digest(seed.as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    let id = format!("<confirm.{hex}@{}>", from.email.domain().to_ascii_lowercase());
+    let id = format!(
+        "<confirm.{hex}@{}>",
+        from.email.domain().to_ascii_lowercase()
+    );
     let message = Message::builder()
         .from(from)
         .to(Mailbox::new(mail.name.clone(), address))

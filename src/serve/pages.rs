@@ -133,9 +133,8 @@ fn render(app: &App, template: &str, state: &str, extra: &Value) -> Result<Strin
             into.insert(k.clone(), v.clone());
         }
     }
-    let ctx = tera::Context::from_serialize(&ctx).map_err(|e| {
-        crate::error::Error::failed("cannot build the page context").with_source(e)
-    })?;
+    let ctx = tera::Context::from_serialize(&ctx)
+        .map_err(|e| crate::error::Error::failed("cannot build the page context").with_source(e))?;
     app.renderer.render(template, &ctx)
 }
 

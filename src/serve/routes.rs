@@ -44,7 +44,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/subscribe", get(subscribe_form).post(subscribe))
         .route("/confirm/{token}", get(confirm_page).post(confirm))
-        .route("/unsubscribe/{token}", get(unsubscribe_page).post(unsubscribe));
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe_page).post(unsubscribe),
+        );
     if let Some((path, _)) = &app.unsubscribe_query {
         routes = routes.route(path, get(unsubscribe_page_q).post(unsubscribe_q));
     }
@@ -59,7 +62,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(Arc::clone(&app), guard))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(middleware::from_fn(move |req, next| log(req, next, timeout)))
+        .layer(middleware::from_fn(move |req, next| {
+            log(req, next, timeout)
+        }))
         .with_state(app)
 }
 
@@ -192,7 +197,9 @@ fn client_ip(app: &App, req_headers: &HeaderMap, client: Option<&Client>) -> Opt
 
 /// A form field of an `application/x-www-form-urlencoded` body, decoded.
 fn field(body: &[u8], name: &str) -> Option<String> {
-    url_decode_pairs(body).find(|(k, _)| k == name).map(|(_, v)| v)
+    url_decode_pairs(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn url_decode_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
@@ -228,7 +235,10 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 // ---- Routes --------------------------------------------------------------
@@ -286,7 +296,11 @@ async fn subscribe(State(app): Shared, req: Request) -> Response {
 
 /// Records a subscribe request and sends the confirmation email if one
 /// is due. A mail failure is logged, not shown (the page is the same).
-async fn request_and_mail(app: &Arc<App>, email: String, name: Option<String>) -> crate::Result<()> {
+async fn request_and_mail(
+    app: &Arc<App>,
+    email: String,
+    name: Option<String>,
+) -> crate::Result<()> {
     let limits = RequestLimits {
         per_address_per_day: app.settings.confirmations_per_address_per_day,
         confirm_hours: app.settings.confirm_hours,
@@ -312,7 +326,14 @@ fn unsupported() -> Page {
     )
 }
 
-async fn confirm_page(State(app): Shared, Path(token): Path<String>) -> Response {
+/// A token from the path; a path that does not decode is like an unknown
+/// token.
+type TokenPath = Result<Path<String>, axum::extract::rejection::PathRejection>;
+
+async fn confirm_page(State(app): Shared, token: TokenPath) -> Response {
+    let Ok(Path(token)) = token else {
+        return Page::not_found().render(&app);
+    };
     let now = app.now();
     let checked = app
         .db(move |s, app| membership::check_confirm(s, &app.tokens, &token, now))
@@ -335,11 +356,14 @@ fn expired(m: &membership::Member) -> Page {
 
 async fn confirm(
     State(app): Shared,
-    Path(token): Path<String>,
+    token: TokenPath,
     headers: HeaderMap,
     client: Option<axum::Extension<Client>>,
     body: Bytes,
 ) -> Response {
+    let Ok(Path(token)) = token else {
+        return Page::not_found().render(&app);
+    };
     let now = app.now();
     let resend = field(&body, "action").as_deref() == Some("resend");
     let ip = app
@@ -400,17 +424,23 @@ async fn unsubscribe_q(
     act_unsubscribe(app, token, uri, &headers, &body).await
 }
 
-async fn unsubscribe_page(State(app): Shared, uri: Uri, Path(token): Path<String>) -> Response {
+async fn unsubscribe_page(State(app): Shared, uri: Uri, token: TokenPath) -> Response {
+    let Ok(Path(token)) = token else {
+        return Page::not_found().render(&app);
+    };
     show_unsubscribe(app, token, uri).await
 }
 
 async fn unsubscribe(
     State(app): Shared,
     uri: Uri,
-    Path(token): Path<String>,
+    token: TokenPath,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let Ok(Path(token)) = token else {
+        return Page::not_found().render(&app);
+    };
     act_unsubscribe(app, token, uri, &headers, &body).await
 }
 
@@ -528,7 +558,10 @@ mod tests {
         assert_eq!(field(body, "email").as_deref(), Some("ann@example.org"));
         assert_eq!(field(body, "name").as_deref(), Some("Ann Lee"));
         assert_eq!(field(body, "bad"), None);
-        assert_eq!(field(body, "List-Unsubscribe").as_deref(), Some("One-Click"));
+        assert_eq!(
+            field(body, "List-Unsubscribe").as_deref(),
+            Some("One-Click")
+        );
         assert_eq!(field(b"", "x"), None);
     }
 }

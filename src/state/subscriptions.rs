@@ -131,7 +131,12 @@ impl State {
     /// Suppresses one normalized address as of `now`, noting why
     /// (`one-click`, `page`). Returns whether it was not suppressed yet; an
     /// existing suppression keeps its time and reason.
-    pub fn suppress_because(&mut self, key: &str, now: DateTime<Utc>, reason: &str) -> Result<bool> {
+    pub fn suppress_because(
+        &mut self,
+        key: &str,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<bool> {
         let n = self
             .conn
             .prepare_cached(

@@ -35,7 +35,10 @@ fn a_request_is_pending_until_confirmed_and_then_in_the_audience() {
         s.address(&r.id).unwrap(),
         Some(("ann@example.org".into(), "ann@example.org".into()))
     );
-    assert!(s.confirm_subscription(&r.key, at(1), Some("192.0.2.1")).unwrap());
+    assert!(
+        s.confirm_subscription(&r.key, at(1), Some("192.0.2.1"))
+            .unwrap()
+    );
     let confirmed = s.confirmed_subscribers().unwrap();
     assert_eq!(confirmed.len(), 1);
     assert_eq!(confirmed[0].name.as_deref(), Some("Ann"));
@@ -43,7 +46,10 @@ fn a_request_is_pending_until_confirmed_and_then_in_the_audience() {
         s.request_subscription(&r, at(2), 3).unwrap(),
         SubscribeDecision::AlreadySubscribed
     );
-    assert!(!s.confirm_subscription("nobody@example.org", at(1), None).unwrap());
+    assert!(
+        !s.confirm_subscription("nobody@example.org", at(1), None)
+            .unwrap()
+    );
 }
 
 #[test]

@@ -158,7 +158,10 @@ fn a_version_1_database_gets_the_index_of_what_is_not_sent() {
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert_eq!(indexes, ["deliveries_not_sent", "confirmation_sends_by_key"]);
+    assert_eq!(
+        indexes,
+        ["deliveries_not_sent", "confirmation_sends_by_key"]
+    );
     // `failures` names the index (INDEXED BY fails if it cannot be used).
     assert!(state.failures(1).unwrap().is_empty());
 }
