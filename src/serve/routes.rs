@@ -185,14 +185,13 @@ fn client_ip(app: &App, req_headers: &HeaderMap, client: Option<&Client>) -> Opt
     if !app.settings.trust_forwarded_for {
         return socket;
     }
-    req_headers
+    let mut forwarded = req_headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .last()
-        .or(socket)
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok());
+    forwarded.next_back().or(socket)
 }
 
 /// A form field of an `application/x-www-form-urlencoded` body, decoded.
