@@ -78,13 +78,11 @@ impl Iterator for Audience {
 /// server resolves the tokens of the emails about to go out. One
 /// transaction; addresses already known cost a lookup each.
 pub fn remember(state: &mut State, list: &Path, tokens: &Tokens) -> Result<()> {
-    let audience = Audience::open(list, Some(state))?;
-    let rows: Vec<_> = audience
-        .filter_map(|row| match row {
-            Row::Valid(s) => Some((tokens.address_id(&s.key), s.key, s.email)),
-            Row::Invalid(_) => None,
-        })
-        .collect();
+    // Streamed into the transaction: a million rows are never in memory.
+    let rows = Audience::open(list, Some(state))?.filter_map(|row| match row {
+        Row::Valid(s) => Some((tokens.address_id(&s.key), s.key, s.email)),
+        Row::Invalid(_) => None,
+    });
     state.remember_addresses(rows)
 }
 

@@ -1,7 +1,7 @@
 //! Opaque tokens for the links in emails: one-click unsubscribe and the
 //! double opt-in confirmation.
 //!
-//! A token is base64url (no padding) of `id || [expiry] || mac`:
+//! A token is base64url (no padding) of `id || expiry? || mac` (`?`: only in confirm tokens):
 //! - `id` (8 bytes) names an address: the first bytes of
 //!   HMAC-SHA256(secret, "address\0" || key), where `key` is the normalized
 //!   address. It is keyed, so nobody without the secret can compute the id
@@ -10,7 +10,7 @@
 //!   lookup: no CSV read, no scan, and a token keeps working after the CSV
 //!   is edited or reordered.
 //! - `expiry` (8 bytes, Unix seconds, big-endian) only in confirm tokens.
-//! - `mac` (24 bytes) = HMAC-SHA256(secret, purpose || id || [expiry]),
+//! - `mac` (24 bytes) = HMAC-SHA256(secret, purpose || id || expiry?),
 //!   truncated, checked in constant time ([`hmac::Mac::verify_truncated_left`]).
 //!   The purpose keeps a confirm token from being used as an unsubscribe
 //!   token and the other way round.

@@ -39,6 +39,10 @@ pub struct NewsletterContext {
     pub archive_url: String,
     /// The RSS feed (absolute; "" without base_url).
     pub feed_url: String,
+    /// The subscribe form of `newsletter serve` (absolute; "" without
+    /// `[serve]` or base_url).
+    #[serde(default)]
+    pub subscribe_url: String,
 }
 
 /// `cfp.*`
@@ -166,6 +170,10 @@ impl NewsletterContext {
             language: config.newsletter.language.clone(),
             archive_url: absolute(config, ""),
             feed_url: absolute(config, &feed_file_name(config)),
+            subscribe_url: match config.serve {
+                Some(_) => absolute(config, "subscribe"),
+                None => String::new(),
+            },
         }
     }
 }
