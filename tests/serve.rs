@@ -606,6 +606,35 @@ fn a_slow_client_is_dropped_on_time_and_others_are_served() {
         took < Duration::from_secs(5),
         "not dropped in time: {took:?}"
     );
+
+    // A body that trickles in is cut off by the request timeout too.
+    let mut slow = TcpStream::connect(s.addr()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        slow,
+        "POST /newsletter/subscribe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+    )
+    .unwrap();
+    let mut writer = slow.try_clone().unwrap();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        for _ in 0..1000 {
+            if writer.write_all(b"a").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let mut reply = String::new();
+    let _ = slow.read_to_string(&mut reply);
+    let took = started.elapsed();
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(
+        took < Duration::from_secs(5),
+        "not cut off in time: {took:?}"
+    );
     assert_eq!(s.stop(), Some(0));
 }
 
