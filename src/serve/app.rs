@@ -101,7 +101,7 @@ impl App {
 
 /// The path of a base URL: `https://x.org/weekly/` -> `/weekly`, `""` at
 /// the root.
-pub fn base_path(base_url: &str) -> String {
+pub(crate) fn base_path(base_url: &str) -> String {
     let rest = base_url
         .split_once("://")
         .map_or(base_url, |(_, rest)| rest);

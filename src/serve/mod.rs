@@ -15,6 +15,7 @@
 
 mod app;
 mod files;
+mod form;
 mod limits;
 mod mail;
 mod pages;
@@ -32,8 +33,6 @@ use tokio::sync::Semaphore;
 use crate::clock::NowArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
-
-pub use app::base_path;
 
 /// How `newsletter serve` was started.
 #[derive(Debug, Clone, Default)]
