@@ -62,6 +62,10 @@ LUA
 echo "== one-click unsubscribes: $TOKENS valid tokens, $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
 PATHS="$DIR/paths.txt" THREADS=2 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency \
   -s "$DIR/oneclick.lua" "http://127.0.0.1:$PORT" | tee "$DIR/oneclick.txt"
+if grep -E 'Non-2xx|Socket errors' "$DIR/oneclick.txt"; then
+  echo "FAILED: errors or non-200 answers" >&2
+  exit 1
+fi
 REQUESTS=$(awk '/requests in/ {print $1}' "$DIR/oneclick.txt")
 SUPPRESSED=$(cd "$DIR" && "$BIN" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["suppressed"])')
 EXPECTED=$((REQUESTS < TOKENS ? REQUESTS : TOKENS))
@@ -72,7 +76,12 @@ if [ "$SUPPRESSED" -lt "$EXPECTED" ]; then
 fi
 
 echo "== archive GETs (index.html), $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
-wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$PORT/newsletter/"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "http://127.0.0.1:$PORT/newsletter/" |
+  tee "$DIR/archive.txt"
+if grep -E 'Non-2xx|Socket errors' "$DIR/archive.txt"; then
+  echo "FAILED: errors or non-200 answers" >&2
+  exit 1
+fi
 
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"

@@ -52,8 +52,9 @@ pub(crate) fn locate(app: &App, rel: &str) -> Option<std::result::Result<Found, 
 }
 
 /// Answers GET or HEAD for a found file: 304 when the client's copy is
-/// current, else the file.
-pub(crate) async fn respond(found: Found, request: &HeaderMap, head: bool) -> Response {
+/// current, else the file. Blocking (reads the file): call it on a
+/// blocking thread, with [`locate`], so a request costs one hop.
+pub(crate) fn respond(found: Found, request: &HeaderMap, head: bool) -> Response {
     let mtime = found
         .modified
         .duration_since(UNIX_EPOCH)
@@ -82,7 +83,7 @@ pub(crate) async fn respond(found: Found, request: &HeaderMap, head: bool) -> Re
         }
         return (StatusCode::OK, headers).into_response();
     }
-    match tokio::fs::read(&found.path).await {
+    match std::fs::read(&found.path) {
         Ok(bytes) => (StatusCode::OK, headers, bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }

@@ -467,12 +467,15 @@ async fn static_file(State(app): Shared, method: Method, uri: Uri, headers: Head
     }
     let rel = uri.path().to_string();
     let app2 = Arc::clone(&app);
-    let found = tokio::task::spawn_blocking(move || files::locate(&app2, &rel))
-        .await
-        .ok()
-        .flatten();
+    // Finding and reading the file on one blocking thread: one hop.
+    let found = tokio::task::spawn_blocking(move || {
+        files::locate(&app2, &rel).map(|f| f.map(|f| files::respond(f, &headers, head)))
+    })
+    .await
+    .ok()
+    .flatten();
     match found {
-        Some(Ok(found)) => files::respond(found, &headers, head).await,
+        Some(Ok(response)) => response,
         Some(Err(())) => {
             let location = format!("{}{}/", app.base, uri.path());
             let mut r = StatusCode::PERMANENT_REDIRECT.into_response();
