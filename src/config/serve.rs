@@ -153,3 +153,6 @@ pub fn parse_listen(s: &str) -> Option<SocketAddr> {
 pub(super) fn default_unsubscribe_url(base_url: &str) -> String {
     format!("{}/unsubscribe/{{token}}", base_url.trim_end_matches('/'))
 }
+
+#[cfg(test)]
+mod tests;
