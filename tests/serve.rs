@@ -727,7 +727,7 @@ fn sigterm_lets_requests_in_flight_finish_exits_0_and_logs_no_secret() {
         assert!(Instant::now() < deadline, "no shutdown: {}", s.log());
         std::thread::yield_now();
     }
-    stream.write_all(body[10..].as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
