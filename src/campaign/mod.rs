@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::archive;
+use crate::audience::Audience;
 use crate::compose::{Composer, Messages};
 use crate::config::TransportKind;
 use crate::deliver::{self, Checked, Recipients, Summary, transport_from_config};
@@ -29,6 +30,7 @@ use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
 use crate::state::{Counts, SendLock, State};
 use crate::subscribers::{KeySet, Subscriber, Subscribers};
+use crate::token::Tokens;
 
 pub use dry_run::DryRunReport;
 pub use pick::NothingDue;
@@ -236,12 +238,24 @@ fn deliver_issue(
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = publish::publish(p, renderer, &state);
+    // The CSV plus the subscribers confirmed through `serve`; the token ids
+    // of everyone about to get a link are stored first, so the server can
+    // resolve them.
+    if let Some(tokens) = p
+        .env
+        .unsubscribe_secret
+        .as_deref()
+        .and_then(|s| Tokens::new(s.as_bytes()))
+    {
+        crate::audience::remember(&mut state, &p.config.subscribers, &tokens)?;
+    }
+    let rows = Audience::new(rows, state.confirmed_subscribers()?);
     let done: KeySet = state.done_keys(issue.number)?;
     let suppressed: KeySet = state.suppressed_keys()?;
     // A progress bar shows an ETA, which needs the total: one quick extra
     // pass over the list (parsing and de-duplication, no rendering).
     let total = if p.env.stderr_is_terminal {
-        let rows = Subscribers::from_settings(&p.config.subscribers)?;
+        let rows = Audience::open(&p.config.subscribers, Some(&state))?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None

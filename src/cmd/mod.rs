@@ -10,6 +10,7 @@ mod output;
 mod plan;
 mod preview;
 mod send;
+mod serve;
 mod status;
 
 use std::io::Write;
@@ -33,9 +34,11 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Status { json, issue } => {
             status::status(&Config::from_file(&cli.config)?, json, issue)
         }
+        Command::Serve(args) => serve::run(&cli.config, now_arg, &args),
+        Command::Subscribers(sub) => serve::subscribers(&Config::from_file(&cli.config)?, &sub),
         Command::Unsubscribe(args) => {
             let p = Project::load(&cli.config, now_arg)?;
-            status::unsubscribe(&p.config, &args, p.now)
+            status::unsubscribe(&p, &args)
         }
     }
 }

@@ -7,6 +7,7 @@ use super::emit;
 use crate::cli::UnsubscribeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::project::Project;
 use crate::state::State;
 use crate::suppress::{self, Change, Given};
 
@@ -50,6 +51,8 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
         rows.push((f, c));
     }
     let suppressed = state.suppressed_count()?;
+    let subs = state.subscription_counts()?;
+    let from_list = crate::subscribers::Scan::read(&config.subscribers).map_or(0, |s| s.valid);
     if json {
         let list: Vec<_> = rows
             .iter()
@@ -57,7 +60,10 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             .collect();
         emit(&format!(
             "{:#}\n",
-            json!({"issues": list, "suppressed": suppressed})
+            json!({"issues": list, "suppressed": suppressed, "subscribers": {
+                "from_list": from_list, "confirmed": subs.confirmed, "pending": subs.pending,
+                "suppressed_by": subs.suppressed_by.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            }})
         ))?;
     } else {
         let mut out = String::new();
@@ -68,22 +74,37 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             ));
         }
         out.push_str(&format!("suppressed addresses: {suppressed}\n"));
+        let why: Vec<String> = subs
+            .suppressed_by
+            .iter()
+            .map(|(w, n)| format!("{w} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "subscribers: {from_list} from the list, {} confirmed, {} pending; suppressed: {}\n",
+            subs.confirmed,
+            subs.pending,
+            if why.is_empty() {
+                "none".to_string()
+            } else {
+                why.join(", ")
+            }
+        ));
         emit(&out)?;
     }
     Ok(0)
 }
 
 /// Records (or with `--undo` removes) suppressions.
-pub fn unsubscribe(
-    config: &Config,
-    args: &UnsubscribeArgs,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<u8> {
+pub fn unsubscribe(p: &Project, args: &UnsubscribeArgs) -> Result<u8> {
+    let (config, now) = (&p.config, p.now);
     let mut given: Vec<Given> = args.emails.iter().map(Given::direct).collect();
     if let Some(path) = &args.file {
         let listed = suppress::read_list(path)
             .map_err(|e| e.with_help("--file takes a text file with one address per line"))?;
         given.extend(listed);
+    }
+    for token in &args.token {
+        given.push(suppress::from_token(p, token)?);
     }
     let change = if args.undo {
         Change::Undo

@@ -8,7 +8,7 @@
 //! The Message-ID is derived from (issue, recipient key) and the sender's
 //! domain, so every attempt to send one issue to one person carries the
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
-//! HMAC-SHA256 of the normalized address under the secret, base64url.
+//! made by [`crate::token::Tokens`]: `newsletter serve` resolves it.
 
 mod message;
 
@@ -16,7 +16,6 @@ use std::time::SystemTime;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use lettre::Message;
 use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
@@ -25,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::token::Tokens;
 
 pub use message::{Messages, one_address};
 
@@ -61,8 +61,7 @@ pub struct Composer {
     list_id: String,
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
-    /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
-    mac: Option<Hmac<Sha256>>,
+    tokens: Option<Tokens>,
 }
 
 /// What differs per recipient.
@@ -111,9 +110,7 @@ impl Composer {
             list_id,
             unsubscribe_url: config.unsubscribe.url.clone(),
             unsubscribe_mailto: config.unsubscribe.mailto.clone(),
-            mac: secret
-                .filter(|s| !s.is_empty())
-                .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
+            tokens: secret.and_then(|s| Tokens::new(s.as_bytes())),
         })
     }
 
@@ -127,17 +124,20 @@ impl Composer {
 
     /// Whether the secret is available.
     pub fn has_secret(&self) -> bool {
-        self.mac.is_some()
+        self.tokens.is_some()
+    }
+
+    /// The token maker, if the secret is available.
+    pub fn tokens(&self) -> Option<&Tokens> {
+        self.tokens.as_ref()
     }
 
     /// The unsubscribe token of a normalized address ("" without a secret).
     pub fn token(&self, key: &str) -> String {
-        let Some(mac) = &self.mac else {
-            return String::new();
-        };
-        let mut mac = mac.clone();
-        mac.update(key.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        self.tokens
+            .as_ref()
+            .map(|t| t.unsubscribe(key))
+            .unwrap_or_default()
     }
 
     /// The personal one-click unsubscribe URL, if configured.

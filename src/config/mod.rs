@@ -21,6 +21,7 @@ mod language;
 mod raw;
 mod season;
 mod send_days;
+mod serve;
 mod toml_error;
 mod validate;
 mod weekday;
@@ -33,6 +34,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
+pub use serve::{ServeSettings, parse_listen};
 pub use validate::is_loopback;
 pub use weekday::{parse_weekday, weekday_name};
 pub use zone::{Zone, resolve_local};
@@ -66,6 +68,8 @@ pub struct Config {
     pub unsubscribe: Unsubscribe,
     /// `[state]`
     pub state: StateSettings,
+    /// `[serve]`, if present.
+    pub serve: Option<ServeSettings>,
 }
 
 /// `[newsletter]`: who sends it and where it lives on the web.

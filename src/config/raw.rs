@@ -31,6 +31,8 @@ pub(super) struct Raw {
     pub(super) unsubscribe: RawUnsubscribe,
     #[serde(default)]
     pub(super) state: RawState,
+    #[serde(default)]
+    pub(super) serve: Option<super::serve::RawServe>,
 }
 
 #[derive(Deserialize)]

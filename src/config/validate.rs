@@ -42,7 +42,14 @@ impl Validator<'_> {
         let newsletter = self.newsletter(raw.newsletter)?;
         let delivery = self.delivery(raw.delivery)?;
         let smtp = self.smtp(raw.smtp, delivery.transport)?;
-        let unsubscribe = self.unsubscribe(raw.unsubscribe)?;
+        let mut unsubscribe = self.unsubscribe(raw.unsubscribe)?;
+        let serve = raw
+            .serve
+            .map(|s| super::serve::build(self.src, s))
+            .transpose()?;
+        if let (Some(_), None, Some(base)) = (&serve, &unsubscribe.url, &newsletter.base_url) {
+            unsubscribe.url = Some(super::serve::default_unsubscribe_url(base));
+        }
         if let Some(max) = &raw.feed.max_items
             && *max.get_ref() == 0
         {
@@ -83,6 +90,7 @@ impl Validator<'_> {
             state: StateSettings {
                 path: raw.state.path,
             },
+            serve,
         })
     }
 

@@ -44,6 +44,10 @@ pub struct NewsletterContext {
     /// feed (absolute; "" without base_url).
     #[serde(default)]
     pub calendar_url: String,
+    /// The subscribe form of `newsletter serve` (absolute; "" without
+    /// `[serve]` or base_url).
+    #[serde(default)]
+    pub subscribe_url: String,
 }
 
 /// `cfp.*`
@@ -184,6 +188,10 @@ impl NewsletterContext {
             archive_url: absolute(config, ""),
             feed_url: absolute(config, &feed_file_name(config)),
             calendar_url: absolute(config, &calendar_file_name(config)),
+            subscribe_url: match config.serve {
+                Some(_) => absolute(config, "subscribe"),
+                None => String::new(),
+            },
         }
     }
 }

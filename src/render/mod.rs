@@ -56,6 +56,34 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "archive_issue.html",
         include_str!("../../templates/archive_issue.html"),
     ),
+    // `newsletter serve`: its pages and the confirmation email.
+    (
+        "serve_base.html",
+        include_str!("../../templates/serve_base.html"),
+    ),
+    (
+        "subscribe.html",
+        include_str!("../../templates/subscribe.html"),
+    ),
+    (
+        "subscribed.html",
+        include_str!("../../templates/subscribed.html"),
+    ),
+    (
+        "confirm_page.html",
+        include_str!("../../templates/confirm_page.html"),
+    ),
+    (
+        "unsubscribe_page.html",
+        include_str!("../../templates/unsubscribe_page.html"),
+    ),
+    ("message.html", include_str!("../../templates/message.html")),
+    (
+        "confirm_subject.txt",
+        include_str!("../../templates/confirm_subject.txt"),
+    ),
+    ("confirm.txt", include_str!("../../templates/confirm.txt")),
+    ("confirm.html", include_str!("../../templates/confirm.html")),
 ];
 
 /// Loaded templates, ready to render.

@@ -29,6 +29,7 @@ mod deliveries;
 mod issues;
 mod lock;
 mod schema;
+mod subscriptions;
 mod suppressions;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
+pub use subscriptions::{ConfirmedSubscriber, SubscribeDecision, SubscribeRequest};
 
 /// How long a statement waits for another connection's write lock before it
 /// fails with "database is locked".

@@ -66,6 +66,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          closes   TEXT NOT NULL,               -- RFC 3339
          sequence INTEGER NOT NULL CHECK (sequence >= 0)
      ) STRICT, WITHOUT ROWID;",
+    // 4: subscriptions made through `newsletter serve`, the address ids
+    // that unsubscribe and confirm tokens carry, and why an address was
+    // suppressed (NULL: by hand). See `subscriptions.rs`.
+    super::subscriptions::MIGRATION,
 ];
 
 /// The schema version this binary writes and understands.

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::project::Project;
 use crate::state::State;
 use crate::subscribers::normalize_address;
 
@@ -63,6 +64,29 @@ pub fn read_list(path: &Path) -> Result<Vec<Given>> {
             address: line.to_string(),
         })
         .collect())
+}
+
+/// The address an unsubscribe token stands for (a token from an email's
+/// link or a mailto subject, handled by hand). A token that is forged,
+/// altered or for an address the state does not know is bad input.
+pub fn from_token(p: &Project, token: &str) -> Result<Given> {
+    let tokens = crate::membership::tokens(
+        p.env.unsubscribe_secret.as_deref(),
+        &p.config.unsubscribe.secret_env,
+        "--token",
+    )?;
+    let invalid = || {
+        Error::input(
+            "--token: the token is not valid (forged, altered, or for an address this state does not know)",
+        )
+        .with_help("copy the whole token from the link or the subject; nothing was recorded")
+    };
+    let state = State::open_existing(&p.config.state.path)?.ok_or_else(invalid)?;
+    let member = crate::membership::resolve(&state, &tokens, token)?.ok_or_else(invalid)?;
+    Ok(Given {
+        origin: "--token".into(),
+        address: member.email,
+    })
 }
 
 /// Records the change for every address, or for none: an address that is

@@ -26,4 +26,5 @@ mod schedule_history;
 mod season;
 mod security;
 mod send;
+mod serve;
 mod smtp;
