@@ -18,12 +18,14 @@
 //!
 //! One file per concept, each with its own `impl State` block: `schema`
 //! (the tables, their migrations and the checks on opening a file),
-//! `issues` (frozen issues), `deliveries`, `suppressions` and `lock` (the
+//! `issues` (frozen issues), `deliveries`, `suppressions` (with their
+//! reasons), `bounces` (bounce and complaint reports read) and `lock` (the
 //! send lock). This file opens the database and words its errors.
 //!
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
 
+mod bounces;
 mod deliveries;
 mod issues;
 mod lock;
@@ -40,9 +42,11 @@ use crate::error::{Error, Result};
 
 #[cfg(test)]
 use deliveries::DeliveryRow;
+pub use bounces::{BounceEvent, BounceKind, ReportEffect};
 pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
+pub use suppressions::{Reason, ReasonCounts};
 use schema::{SCHEMA_VERSION, check_identity, migrate};
 
 /// How long a statement waits for another connection's write lock before it
