@@ -10,6 +10,7 @@
 //! [`preview::preview`], [`suppress::record`].
 
 pub(crate) mod archive;
+pub mod bounces;
 pub mod campaign;
 pub mod check;
 pub(crate) mod cli;

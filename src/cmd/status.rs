@@ -7,14 +7,14 @@ use super::emit;
 use crate::cli::UnsubscribeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::state::State;
+use crate::state::{Reason, State};
 use crate::suppress::{self, Change, Given};
 
 /// Per published issue: send time, sent, failed, pending; suppressed.
 pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
     let Some(state) = State::open_existing(&config.state.path)? else {
         emit(if json {
-            "{\"issues\": [], \"suppressed\": 0}\n"
+            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"unsubscribed\": 0, \"bounced\": 0, \"complained\": 0, \"manual\": 0}}\n"
         } else {
             "nothing published yet (no state database)\n"
         })?;
@@ -50,6 +50,7 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
         rows.push((f, c));
     }
     let suppressed = state.suppressed_count()?;
+    let reasons = state.suppressed_by_reason()?;
     if json {
         let list: Vec<_> = rows
             .iter()
@@ -57,7 +58,14 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             .collect();
         emit(&format!(
             "{:#}\n",
-            json!({"issues": list, "suppressed": suppressed})
+            json!({
+                "issues": list,
+                "suppressed": suppressed,
+                "suppressed_by_reason": Reason::ALL
+                    .iter()
+                    .map(|&r| (r.as_str().to_string(), json!(reasons.get(r))))
+                    .collect::<serde_json::Map<_, _>>(),
+            })
         ))?;
     } else {
         let mut out = String::new();
@@ -67,7 +75,16 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
                 f.number, f.published_at, c.sent, c.failed, c.pending, f.subject
             ));
         }
-        out.push_str(&format!("suppressed addresses: {suppressed}\n"));
+        out.push_str(&format!("suppressed addresses: {suppressed}"));
+        if suppressed > 0 {
+            let parts: Vec<String> = Reason::ALL
+                .iter()
+                .filter(|&&r| reasons.get(r) > 0)
+                .map(|&r| format!("{r} {}", reasons.get(r)))
+                .collect();
+            out.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        out.push('\n');
         emit(&out)?;
     }
     Ok(0)

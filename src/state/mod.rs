@@ -42,11 +42,11 @@ use crate::error::{Error, Result};
 
 #[cfg(test)]
 use deliveries::DeliveryRow;
-pub use bounces::{BounceEvent, BounceKind, ReportEffect};
+pub use bounces::{BounceEvent, BounceKind};
 pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
-pub use suppressions::{Reason, ReasonCounts};
+pub use suppressions::Reason;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
 
 /// How long a statement waits for another connection's write lock before it

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::state::State;
+use crate::state::{Reason, State};
 use crate::subscribers::normalize_address;
 
 /// An address as given, and where it came from.
@@ -90,7 +90,7 @@ pub fn record(
     }
     let mut state = State::open(&config.state.path)?;
     let changed = match change {
-        Change::Suppress => state.suppress(&keys, now)?,
+        Change::Suppress => state.suppress_with_reason(&keys, Reason::Manual, now)?,
         Change::Undo => state.unsuppress(&keys)?,
     };
     Ok(SuppressReport {
