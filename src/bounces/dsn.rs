@@ -133,7 +133,7 @@ pub(crate) fn bare_address(text: &str) -> Option<String> {
     let word = inner
         .split_whitespace()
         .find(|w| w.contains('@'))?
-        .trim_matches(|c: char| matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | ':' | '.'));
+        .trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ';' | ':' | '.'));
     let (local, domain) = word.rsplit_once('@')?;
     (!local.is_empty() && domain.contains('.') || domain == "localhost").then(|| word.to_string())
 }

@@ -206,7 +206,8 @@ fn original_headers(msg: &Message) -> Vec<Returned> {
 }
 
 /// The Message-IDs of the returned message: from the returned parts, else
-/// any `Message-ID:` line in the text (the copy Exim appends as text).
+/// any `Message-ID:` line in the text (the copy Exim appends as text), else
+/// the report's `References` and `In-Reply-To`.
 fn original_ids(msg: &Message) -> Vec<String> {
     let mut ids: Vec<String> = original_headers(msg)
         .into_iter()
@@ -219,8 +220,28 @@ fn original_ids(msg: &Message) -> Vec<String> {
             }
         }
     }
+    if ids.is_empty() {
+        // Exim and Exchange name the returned message in the report's own
+        // References or In-Reply-To.
+        for (name, value) in msg.headers_raw() {
+            if name.eq_ignore_ascii_case("references") || name.eq_ignore_ascii_case("in-reply-to")
+            {
+                ids.extend(angle_tokens(value));
+            }
+        }
+    }
     ids.dedup();
     ids
+}
+
+/// Every `<...>` in `value`.
+fn angle_tokens(value: &str) -> Vec<String> {
+    value
+        .split('<')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>'))
+        .map(|(inner, _)| format!("<{}>", inner.trim()))
+        .collect()
 }
 
 fn addressed_to(msg: &Message) -> Vec<String> {

@@ -62,6 +62,8 @@ pub struct Composer {
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
     secret: Option<Vec<u8>>,
+    /// `delivery.return_path` (VERP), with its `{token}` placeholder.
+    return_path: Option<String>,
 }
 
 /// What differs per recipient.
@@ -111,15 +113,34 @@ impl Composer {
             unsubscribe_url: config.unsubscribe.url.clone(),
             unsubscribe_mailto: config.unsubscribe.mailto.clone(),
             secret: secret.filter(|s| !s.is_empty()).map(String::into_bytes),
+            return_path: config.delivery.return_path.clone(),
         })
     }
 
     /// Whether a real send needs the secret: an https one-click URL with a
-    /// `{token}` placeholder is configured.
+    /// `{token}` placeholder is configured, or a VERP return path.
     pub fn needs_secret(&self) -> bool {
-        self.unsubscribe_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
+        self.return_path.is_some()
+            || self
+                .unsubscribe_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
+    }
+
+    /// The envelope sender (SMTP `MAIL FROM`) of the message of `issue` to
+    /// `key`: the VERP return path when one is configured and the secret
+    /// is set, else the From address.
+    pub fn envelope_sender(&self, issue: u32, key: &str) -> Result<lettre::Address> {
+        match (&self.return_path, &self.secret) {
+            (Some(template), Some(secret)) => {
+                let addr = crate::bounces::verp::return_path(template, secret, issue, key);
+                addr.parse().map_err(|e| {
+                    Error::input(format!("delivery.return_path gives `{addr}`, not an address"))
+                        .with_source(e)
+                })
+            }
+            _ => Ok(self.from.email.clone()),
+        }
     }
 
     /// Whether the secret is available.
@@ -167,7 +188,8 @@ impl Composer {
             Error::input(format!("`{}` is not a valid address", to.email)).with_source(e)
         })?;
         // The envelope given, not parsed back from the headers by lettre.
-        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
+        let sender = self.envelope_sender(issue, to.key)?;
+        let envelope = Envelope::new(Some(sender), vec![address.clone()])
             .map_err(|e| {
                 Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
             })?;

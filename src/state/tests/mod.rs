@@ -4,6 +4,7 @@
 //! database and of durability (with the child processes that the lock
 //! tests use too); each other concept has its own file.
 
+mod bounces;
 mod deliveries;
 mod issues;
 mod lock;
