@@ -54,7 +54,8 @@ pub(crate) fn blocks(text: &str) -> Vec<Fields> {
         if let Some((name, value)) = line.split_once(':') {
             let name = name.trim();
             if !name.is_empty() && !name.contains(' ') {
-                cur.0.push((name.to_ascii_lowercase(), value.trim().to_string()));
+                cur.0
+                    .push((name.to_ascii_lowercase(), value.trim().to_string()));
             }
         }
     }
@@ -133,7 +134,12 @@ pub(crate) fn bare_address(text: &str) -> Option<String> {
     let word = inner
         .split_whitespace()
         .find(|w| w.contains('@'))?
-        .trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ';' | ':' | '.'));
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '<' | '>' | '(' | ')' | '[' | ']' | '"' | '\'' | ',' | ';' | ':' | '.'
+            )
+        });
     let (local, domain) = word.rsplit_once('@')?;
     (!local.is_empty() && domain.contains('.') || domain == "localhost").then(|| word.to_string())
 }
@@ -142,7 +148,9 @@ pub(crate) fn bare_address(text: &str) -> Option<String> {
 pub(crate) fn status_code(text: &str) -> Option<String> {
     let b = text.as_bytes();
     for i in 0..b.len() {
-        if !matches!(b[i], b'2' | b'4' | b'5') || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.')) {
+        if !matches!(b[i], b'2' | b'4' | b'5')
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+        {
             continue;
         }
         let rest = &text[i..];
@@ -151,7 +159,8 @@ pub(crate) fn status_code(text: &str) -> Option<String> {
             continue;
         };
         let d: String = d.chars().take_while(char::is_ascii_digit).collect();
-        let digits = |p: &str, max| !p.is_empty() && p.len() <= max && p.bytes().all(|x| x.is_ascii_digit());
+        let digits =
+            |p: &str, max| !p.is_empty() && p.len() <= max && p.bytes().all(|x| x.is_ascii_digit());
         if c.len() == 1 && digits(s, 3) && digits(&d, 3) {
             return Some(format!("{c}.{s}.{d}"));
         }

@@ -47,10 +47,11 @@ pub(crate) struct Mail {
 /// mbox file (starting with `From `) or one message in a file. A path that
 /// is none of these is bad input.
 pub(crate) fn read(path: &Path) -> Result<Vec<Mail>> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::io("read the mailbox", path, e).with_help(
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::io("read the mailbox", path, e).with_help(
             "give the Maildir folder or the mbox file where your mail fetcher puts the bounces",
-        ))?;
+        )
+    })?;
     if meta.is_dir() {
         return read_maildir(path);
     }
@@ -80,7 +81,8 @@ fn read_maildir(dir: &Path) -> Result<Vec<Mail>> {
     }
     let mut mails = Vec::new();
     for sub in subs {
-        let entries = std::fs::read_dir(&sub).map_err(|e| Error::io("read the Maildir", &sub, e))?;
+        let entries =
+            std::fs::read_dir(&sub).map_err(|e| Error::io("read the Maildir", &sub, e))?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("read the Maildir", &sub, e))?;
@@ -92,7 +94,8 @@ fn read_maildir(dir: &Path) -> Result<Vec<Mail>> {
         }
         files.sort();
         for path in files {
-            let bytes = std::fs::read(&path).map_err(|e| Error::io("read the message", &path, e))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| Error::io("read the message", &path, e))?;
             mails.push(Mail {
                 place: Place::File(path),
                 bytes,
@@ -168,12 +171,10 @@ pub(crate) fn remove(places: &[Place]) -> Result<usize> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(Error::io("delete the message", p, e)),
             },
-            Place::Mbox { path, start, end } => {
-                match mboxes.iter_mut().find(|(p, _)| p == path) {
-                    Some((_, ranges)) => ranges.push((*start, *end)),
-                    None => mboxes.push((path, vec![(*start, *end)])),
-                }
-            }
+            Place::Mbox { path, start, end } => match mboxes.iter_mut().find(|(p, _)| p == path) {
+                Some((_, ranges)) => ranges.push((*start, *end)),
+                None => mboxes.push((path, vec![(*start, *end)])),
+            },
         }
     }
     for (path, mut ranges) in mboxes {
@@ -183,9 +184,9 @@ pub(crate) fn remove(places: &[Place]) -> Result<usize> {
         // The read messages are a prefix of the file; check it is unchanged.
         let now = split_mbox(path, &bytes);
         let unchanged = ranges.iter().all(|&(s, e)| {
-            now.iter().any(|m| {
-                matches!(&m.place, Place::Mbox { start, end, .. } if *start == s && *end == e)
-            })
+            now.iter().any(
+                |m| matches!(&m.place, Place::Mbox { start, end, .. } if *start == s && *end == e),
+            )
         });
         if bytes.len() < read_len || !unchanged {
             return Err(Error::failed(format!(

@@ -87,15 +87,19 @@ fn findings(msg: &Message) -> Option<(Format, Vec<Finding>)> {
     let report_type = ct
         .filter(|c| {
             c.ctype().eq_ignore_ascii_case("multipart")
-                && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+                && c.subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
         })
         .and_then(|c| c.attribute("report-type"))
         .map(str::to_ascii_lowercase);
     if report_type.as_deref() == Some("feedback-report") {
         return complaint(msg).map(|f| (Format::Arf, f));
     }
-    if let Some(status) = part_text(msg, "message", &["delivery-status", "global-delivery-status"])
-    {
+    if let Some(status) = part_text(
+        msg,
+        "message",
+        &["delivery-status", "global-delivery-status"],
+    ) {
         let found: Vec<Finding> = dsn::delivery_status(&status)
             .into_iter()
             .filter_map(|r| {
@@ -129,7 +133,9 @@ fn complaint(msg: &Message) -> Option<Vec<Finding>> {
         kind: BounceKind::Complaint,
         recipient,
         status: None,
-        detail: fields.get("user-agent").map(|ua| format!("reported via {ua}")),
+        detail: fields
+            .get("user-agent")
+            .map(|ua| format!("reported via {ua}")),
     }])
 }
 
@@ -224,8 +230,7 @@ fn original_ids(msg: &Message) -> Vec<String> {
         // Exim and Exchange name the returned message in the report's own
         // References or In-Reply-To.
         for (name, value) in msg.headers_raw() {
-            if name.eq_ignore_ascii_case("references") || name.eq_ignore_ascii_case("in-reply-to")
-            {
+            if name.eq_ignore_ascii_case("references") || name.eq_ignore_ascii_case("in-reply-to") {
                 ids.extend(angle_tokens(value));
             }
         }

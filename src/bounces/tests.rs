@@ -12,7 +12,13 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// (format, [(kind, recipient, status)], original ids) of a fixture.
-fn read(name: &str) -> (Format, Vec<(BounceKind, Option<String>, Option<String>)>, Vec<String>) {
+fn read(
+    name: &str,
+) -> (
+    Format,
+    Vec<(BounceKind, Option<String>, Option<String>)>,
+    Vec<String>,
+) {
     let r = report::parse(&fixture(name)).unwrap_or_else(|| panic!("{name} is not a report"));
     let f = r
         .findings
@@ -29,7 +35,11 @@ fn mid(key: &str) -> String {
     format!("<issue3.{hex}@djangocon.us>")
 }
 
-fn one(kind: BounceKind, to: &str, status: Option<&str>) -> Vec<(BounceKind, Option<String>, Option<String>)> {
+fn one(
+    kind: BounceKind,
+    to: &str,
+    status: Option<&str>,
+) -> Vec<(BounceKind, Option<String>, Option<String>)> {
     vec![(kind, Some(to.to_string()), status.map(str::to_string))]
 }
 
@@ -38,7 +48,11 @@ fn real_postfix_bounces_are_hard_with_the_returned_message_id() {
     for (name, to, status) in [
         ("postfix-unknown-user.eml", "gone@postfix.test", "5.1.1"),
         ("postfix-headers-only.eml", "left@postfix.test", "5.1.1"),
-        ("postfix-remote-error.eml", "far@remote.postfix.test", "5.0.0"),
+        (
+            "postfix-remote-error.eml",
+            "far@remote.postfix.test",
+            "5.0.0",
+        ),
     ] {
         let (format, found, ids) = read(name);
         assert_eq!(format, Format::Dsn, "{name}");
@@ -51,7 +65,10 @@ fn real_postfix_bounces_are_hard_with_the_returned_message_id() {
 fn a_postfix_delay_notice_is_soft() {
     let (format, found, ids) = read("postfix-delayed.eml");
     assert_eq!(format, Format::Dsn);
-    assert_eq!(found, one(BounceKind::Soft, "later@slow.postfix.test", Some("4.4.1")));
+    assert_eq!(
+        found,
+        one(BounceKind::Soft, "later@slow.postfix.test", Some("4.4.1"))
+    );
     assert_eq!(ids, [mid("later@slow.postfix.test")]);
 }
 
@@ -59,17 +76,26 @@ fn a_postfix_delay_notice_is_soft() {
 fn exim_bounces_as_dsn_and_as_text_and_its_delay_warning() {
     let (format, found, ids) = read("exim-dsn.eml");
     assert_eq!(format, Format::Dsn);
-    assert_eq!(found, one(BounceKind::Hard, "exim.hard@example.net", Some("5.0.0")));
+    assert_eq!(
+        found,
+        one(BounceKind::Hard, "exim.hard@example.net", Some("5.0.0"))
+    );
     assert_eq!(ids, [mid("exim.hard@example.net")]);
 
     let (format, found, ids) = read("exim-plain.eml");
     assert_eq!(format, Format::EximText);
-    assert_eq!(found, one(BounceKind::Hard, "exim.plain@example.net", Some("5.2.1")));
+    assert_eq!(
+        found,
+        one(BounceKind::Hard, "exim.plain@example.net", Some("5.2.1"))
+    );
     assert_eq!(ids, [mid("exim.plain@example.net")], "the copy in the text");
 
     let (format, found, ids) = read("exim-delayed.eml");
     assert_eq!(format, Format::EximText);
-    assert_eq!(found, one(BounceKind::Soft, "exim.slow@example.net", Some("4.2.2")));
+    assert_eq!(
+        found,
+        one(BounceKind::Soft, "exim.slow@example.net", Some("4.2.2"))
+    );
     assert_eq!(ids, [mid("exim.slow@example.net")], "from References");
 }
 
@@ -77,19 +103,36 @@ fn exim_bounces_as_dsn_and_as_text_and_its_delay_warning() {
 fn exchange_reports_standard_and_plain() {
     let (format, found, ids) = read("exchange-ndr.eml");
     assert_eq!(format, Format::Dsn);
-    assert_eq!(found, one(BounceKind::Hard, "exchange.gone@contoso.example", Some("5.1.10")));
+    assert_eq!(
+        found,
+        one(
+            BounceKind::Hard,
+            "exchange.gone@contoso.example",
+            Some("5.1.10")
+        )
+    );
     assert_eq!(ids, [mid("exchange.gone@contoso.example")]);
 
     let (format, found, ids) = read("exchange-plain.eml");
     assert_eq!(format, Format::ExchangeText);
-    assert_eq!(found, one(BounceKind::Hard, "exchange.old@contoso.example", Some("5.1.1")));
+    assert_eq!(
+        found,
+        one(
+            BounceKind::Hard,
+            "exchange.old@contoso.example",
+            Some("5.1.1")
+        )
+    );
     assert!(ids.is_empty(), "{ids:?}");
 }
 
 #[test]
 fn a_soft_bounce_and_a_complaint() {
     let (_, found, ids) = read("soft-mailbox-full.eml");
-    assert_eq!(found, one(BounceKind::Soft, "full@example.org", Some("4.2.2")));
+    assert_eq!(
+        found,
+        one(BounceKind::Soft, "full@example.org", Some("4.2.2"))
+    );
     assert_eq!(ids, [mid("full@example.org")]);
 
     let (format, found, ids) = read("arf-complaint.eml");
@@ -124,7 +167,11 @@ fn a_report_without_message_id_is_known_by_its_hash() {
     let text = String::from_utf8(fixture("soft-mailbox-full.eml")).unwrap();
     let bare = text.replace("Message-Id: <202403201700.42ABCDEF@mx.example.org>\n", "");
     let a = report::parse(bare.as_bytes()).unwrap();
-    assert!(a.id.starts_with("sha256:") && a.id.len() == 7 + 64, "{}", a.id);
+    assert!(
+        a.id.starts_with("sha256:") && a.id.len() == 7 + 64,
+        "{}",
+        a.id
+    );
     assert_eq!(report::parse(bare.as_bytes()).unwrap().id, a.id);
     let with = report::parse(text.as_bytes()).unwrap();
     assert_eq!(with.id, "<202403201700.42ABCDEF@mx.example.org>");
@@ -136,7 +183,10 @@ fn delivery_status_blocks_unfold_and_classify() {
                 final-recipient: RFC822; <b@x.org>\naction: Failed\nstatus: 4.4.7\n\n\
                 Final-Recipient: rfc822; c@x.org\nAction: delivered\nStatus: 2.0.0\n";
     let r = dsn::delivery_status(text);
-    let got: Vec<_> = r.iter().map(|r| (r.recipient.as_deref(), r.kind, r.status.as_deref())).collect();
+    let got: Vec<_> = r
+        .iter()
+        .map(|r| (r.recipient.as_deref(), r.kind, r.status.as_deref()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -149,11 +199,20 @@ fn delivery_status_blocks_unfold_and_classify() {
 
 #[test]
 fn status_codes_are_found_in_text_but_not_in_numbers() {
-    assert_eq!(dsn::status_code("550 5.1.1 <a@b>").as_deref(), Some("5.1.1"));
-    assert_eq!(dsn::status_code("#550 5.1.10 RESOLVER").as_deref(), Some("5.1.10"));
+    assert_eq!(
+        dsn::status_code("550 5.1.1 <a@b>").as_deref(),
+        Some("5.1.1")
+    );
+    assert_eq!(
+        dsn::status_code("#550 5.1.10 RESOLVER").as_deref(),
+        Some("5.1.10")
+    );
     assert_eq!(dsn::status_code("version 15.20.7386.31"), None);
     assert_eq!(dsn::status_code("ip 10.4.4.1"), None);
-    assert_eq!(dsn::kind_of_text("452 Mailbox full").0, Some(BounceKind::Soft));
+    assert_eq!(
+        dsn::kind_of_text("452 Mailbox full").0,
+        Some(BounceKind::Soft)
+    );
     assert_eq!(dsn::kind_of_text("nothing here").0, None);
 }
 
@@ -166,7 +225,10 @@ fn an_mbox_splits_on_from_lines_after_blank_lines_and_unescapes() {
         String::from_utf8_lossy(&mails[0].bytes),
         "Subject: one\n\nbody\nFrom the start\nFrom inside\n\n"
     );
-    assert_eq!(String::from_utf8_lossy(&mails[1].bytes), "Subject: two\n\nsecond\n");
+    assert_eq!(
+        String::from_utf8_lossy(&mails[1].bytes),
+        "Subject: two\n\nsecond\n"
+    );
 }
 
 #[test]
@@ -180,7 +242,10 @@ fn removing_from_an_mbox_keeps_the_other_messages_and_mail_appended_since() {
     let late = "From c@x Wed Mar 20 13:00:02 2024\nSubject: c\n\nthree\n";
     std::fs::write(&path, format!("{a}{b}{late}")).unwrap();
     assert_eq!(mailbox::remove(&[mails[0].place.clone()]).unwrap(), 1);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{b}{late}"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{b}{late}")
+    );
 }
 
 #[test]
@@ -215,13 +280,26 @@ fn a_maildir_reads_new_and_cur_and_skips_tmp() {
 fn verp_tokens_verify_only_for_their_recipient_and_secret() {
     let keys = vec!["a@x.org".to_string(), "b@x.org".to_string()];
     let addr = verp::return_path("bounces+{token}@djangocon.us", b"k", 3, "b@x.org");
-    assert!(addr.starts_with("bounces+3-") && addr.ends_with("@djangocon.us"), "{addr}");
-    assert!(!addr.contains("x.org"), "the token gives the address away: {addr}");
-    let (issue, mac) = verp::token_in("bounces+{token}@djangocon.us", &addr.to_uppercase()).unwrap();
+    assert!(
+        addr.starts_with("bounces+3-") && addr.ends_with("@djangocon.us"),
+        "{addr}"
+    );
+    assert!(
+        !addr.contains("x.org"),
+        "the token gives the address away: {addr}"
+    );
+    let (issue, mac) =
+        verp::token_in("bounces+{token}@djangocon.us", &addr.to_uppercase()).unwrap();
     assert_eq!(issue, 3);
     assert_eq!(verp::verify(b"k", 3, &mac, &keys), Some(&keys[1]));
     assert_eq!(verp::verify(b"other", 3, &mac, &keys), None);
     assert_eq!(verp::verify(b"k", 4, &mac, &keys), None);
-    assert_eq!(verp::token_in("bounces+{token}@djangocon.us", "program@djangocon.us"), None);
-    assert_eq!(verp::token_in("bounces+{token}@djangocon.us", "bounces+3-zz@djangocon.us"), None);
+    assert_eq!(
+        verp::token_in("bounces+{token}@djangocon.us", "program@djangocon.us"),
+        None
+    );
+    assert_eq!(
+        verp::token_in("bounces+{token}@djangocon.us", "bounces+3-zz@djangocon.us"),
+        None
+    );
 }

@@ -20,7 +20,8 @@ pub(crate) fn recognize(msg: &Message) -> Option<(Format, Vec<Finding>)> {
     if body.contains("This message was created automatically by mail delivery software")
         || header("X-Failed-Recipients").is_some()
     {
-        let delayed = subject.starts_with("warning:") || body.contains("has not yet been delivered");
+        let delayed =
+            subject.starts_with("warning:") || body.contains("has not yet been delivered");
         let mut found = exim(&body, delayed);
         if found.is_empty() {
             let addrs = header("X-Failed-Recipients").unwrap_or("");
@@ -76,7 +77,13 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    for (from, to) in [("&lt;", "<"), ("&gt;", ">"), ("&#39;", "'"), ("&amp;", "&"), ("<br", "\n")] {
+    for (from, to) in [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+        ("<br", "\n"),
+    ] {
         out = out.replace(from, to);
     }
     out.replace(" \n", "\n").replace("  ", "\n")

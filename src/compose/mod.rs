@@ -135,8 +135,10 @@ impl Composer {
             (Some(template), Some(secret)) => {
                 let addr = crate::bounces::verp::return_path(template, secret, issue, key);
                 addr.parse().map_err(|e| {
-                    Error::input(format!("delivery.return_path gives `{addr}`, not an address"))
-                        .with_source(e)
+                    Error::input(format!(
+                        "delivery.return_path gives `{addr}`, not an address"
+                    ))
+                    .with_source(e)
                 })
             }
             _ => Ok(self.from.email.clone()),
@@ -189,10 +191,9 @@ impl Composer {
         })?;
         // The envelope given, not parsed back from the headers by lettre.
         let sender = self.envelope_sender(issue, to.key)?;
-        let envelope = Envelope::new(Some(sender), vec![address.clone()])
-            .map_err(|e| {
-                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-            })?;
+        let envelope = Envelope::new(Some(sender), vec![address.clone()]).map_err(|e| {
+            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+        })?;
         let mut b = Message::builder()
             .envelope(envelope)
             .from(self.from.clone())

@@ -40,14 +40,14 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
+pub use bounces::{BounceEvent, BounceKind};
 #[cfg(test)]
 use deliveries::DeliveryRow;
-pub use bounces::{BounceEvent, BounceKind};
 pub use deliveries::{Counts, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
-pub use suppressions::Reason;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
+pub use suppressions::Reason;
 
 /// How long a statement waits for another connection's write lock before it
 /// fails with "database is locked".

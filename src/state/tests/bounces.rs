@@ -17,7 +17,11 @@ fn event(key: &str, issue: u32, kind: BounceKind) -> BounceEvent {
 fn reason_of(state: &State, key: &str) -> Option<String> {
     state
         .conn
-        .query_row("SELECT reason FROM suppressions WHERE key = ?1", [key], |r| r.get(0))
+        .query_row(
+            "SELECT reason FROM suppressions WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )
         .ok()
 }
 
@@ -37,10 +41,21 @@ fn a_report_counts_once_and_a_hard_bounce_suppresses_as_bounced() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = sent(&db(&dir), "a@x.org", 1);
     let events = [event("a@x.org", 1, BounceKind::Hard)];
-    let effect = state.record_report("<r1@mx>", &events, 3, t(10, 0)).unwrap().unwrap();
-    assert_eq!(effect.suppressed, [("a@x.org".to_string(), Reason::Bounced)]);
+    let effect = state
+        .record_report("<r1@mx>", &events, 3, t(10, 0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        effect.suppressed,
+        [("a@x.org".to_string(), Reason::Bounced)]
+    );
     assert!(state.report_seen("<r1@mx>").unwrap());
-    assert_eq!(state.record_report("<r1@mx>", &events, 3, t(11, 0)).unwrap(), None);
+    assert_eq!(
+        state
+            .record_report("<r1@mx>", &events, 3, t(11, 0))
+            .unwrap(),
+        None
+    );
     assert_eq!(state.bounce_count(BounceKind::Hard).unwrap(), 1);
     assert_eq!(reason_of(&state, "a@x.org").as_deref(), Some("bounced"));
 }
@@ -49,16 +64,27 @@ fn a_report_counts_once_and_a_hard_bounce_suppresses_as_bounced() {
 fn a_complaint_suppresses_as_complained_and_an_earlier_reason_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let mut state = sent(&db(&dir), "a@x.org", 1);
-    state.suppress_with_reason(&keys(&["b@x.org"]), Reason::Manual, t(9, 0)).unwrap();
+    state
+        .suppress_with_reason(&keys(&["b@x.org"]), Reason::Manual, t(9, 0))
+        .unwrap();
     let events = [
         event("a@x.org", 1, BounceKind::Complaint),
         event("b@x.org", 1, BounceKind::Complaint),
     ];
-    let effect = state.record_report("<fbl@x>", &events, 3, t(10, 0)).unwrap().unwrap();
-    assert_eq!(effect.suppressed, [("a@x.org".to_string(), Reason::Complained)]);
+    let effect = state
+        .record_report("<fbl@x>", &events, 3, t(10, 0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        effect.suppressed,
+        [("a@x.org".to_string(), Reason::Complained)]
+    );
     assert_eq!(reason_of(&state, "b@x.org").as_deref(), Some("manual"));
     let counts = state.suppressed_by_reason().unwrap();
-    assert_eq!((counts.complained, counts.manual, counts.total()), (1, 1, 2));
+    assert_eq!(
+        (counts.complained, counts.manual, counts.total()),
+        (1, 1, 2)
+    );
 }
 
 #[test]
@@ -67,7 +93,12 @@ fn soft_bounces_suppress_after_the_limit_of_issues_in_a_row() {
     let mut state = sent(&db(&dir), "a@x.org", 4);
     let soft = |state: &mut State, id: &str, issue| {
         state
-            .record_report(id, &[event("a@x.org", issue, BounceKind::Soft)], 3, t(10, 0))
+            .record_report(
+                id,
+                &[event("a@x.org", issue, BounceKind::Soft)],
+                3,
+                t(10, 0),
+            )
             .unwrap()
             .unwrap()
             .suppressed
@@ -81,7 +112,10 @@ fn soft_bounces_suppress_after_the_limit_of_issues_in_a_row() {
     assert!(soft(&mut state, "<4@mx>", 4).is_empty());
     assert_eq!(state.soft_streak("a@x.org").unwrap(), 2);
     // The late report about issue 2 completes four in a row.
-    assert_eq!(soft(&mut state, "<2@mx>", 2), [("a@x.org".to_string(), Reason::Bounced)]);
+    assert_eq!(
+        soft(&mut state, "<2@mx>", 2),
+        [("a@x.org".to_string(), Reason::Bounced)]
+    );
     assert_eq!(state.soft_streak("a@x.org").unwrap(), 4);
 }
 
@@ -104,7 +138,10 @@ fn old_suppressions_become_manual_and_suppress_records_unsubscribed() {
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
     assert_eq!(reason_of(&state, "old@x.org").as_deref(), Some("manual"));
     state.suppress(&keys(&["new@x.org"]), t(9, 0)).unwrap();
-    assert_eq!(reason_of(&state, "new@x.org").as_deref(), Some("unsubscribed"));
+    assert_eq!(
+        reason_of(&state, "new@x.org").as_deref(),
+        Some("unsubscribed")
+    );
     let bad = state.conn.execute(
         "UPDATE suppressions SET reason = 'whim' WHERE key = 'new@x.org'",
         [],
