@@ -1,9 +1,9 @@
 //! Bounces and complaints: reading returned mail and cleaning the list.
 //!
-//! [`run`] reads Maildir folders and mbox files ([`mailbox`]), reads each
-//! message as a report ([`report`]: RFC 3464 delivery status
+//! [`run`] reads Maildir folders and mbox files (`mailbox.rs`), reads each
+//! message as a report (`report.rs`: RFC 3464 delivery status
 //! notifications, RFC 5965 complaints, and the plain-text bounces of Exim,
-//! Postfix and Exchange in [`text`]), finds the delivery each one is about
+//! Postfix and Exchange in `text.rs`), finds the delivery each one is about
 //! and records it in the state, which suppresses the address when it has
 //! to:
 //!

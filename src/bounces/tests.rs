@@ -11,14 +11,11 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// (format, [(kind, recipient, status)], original ids) of a fixture.
-fn read(
-    name: &str,
-) -> (
-    Format,
-    Vec<(BounceKind, Option<String>, Option<String>)>,
-    Vec<String>,
-) {
+/// (kind, recipient, status) of each finding.
+type Found = Vec<(BounceKind, Option<String>, Option<String>)>;
+
+/// (format, findings, original ids) of a fixture.
+fn read(name: &str) -> (Format, Found, Vec<String>) {
     let r = report::parse(&fixture(name)).unwrap_or_else(|| panic!("{name} is not a report"));
     let f = r
         .findings
