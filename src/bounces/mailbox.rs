@@ -24,7 +24,7 @@ pub(crate) enum Place {
 }
 
 impl Place {
-    /// `path` or `path:N` (the line of the `From ` line) for messages.
+    /// Where it is, for messages: the file, or the mbox and the byte offset.
     pub(crate) fn describe(&self) -> String {
         match self {
             Place::File(p) => p.display().to_string(),

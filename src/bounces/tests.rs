@@ -300,3 +300,56 @@ fn verp_tokens_verify_only_for_their_recipient_and_secret() {
         None
     );
 }
+
+/// The human-readable part of the real Postfix bounce, alone.
+fn postfix_text_only(subject: &str) -> String {
+    let full = String::from_utf8(fixture("postfix-unknown-user.eml")).unwrap();
+    let start = full.find("This is the mail system").unwrap();
+    let end = start + full[start..].find("\n--").unwrap();
+    format!(
+        "From: MAILER-DAEMON@postfix.test\nSubject: {subject}\nMessage-Id: <x@postfix.test>\n\n{}\n",
+        &full[start..end]
+    )
+}
+
+#[test]
+fn postfix_text_without_the_status_part_is_still_recognized() {
+    let r =
+        report::parse(postfix_text_only("Undelivered Mail Returned to Sender").as_bytes()).unwrap();
+    assert_eq!(r.format, Format::PostfixText);
+    let f: Found = r
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.recipient.clone(), f.status.clone()))
+        .collect();
+    assert_eq!(f, one(BounceKind::Hard, "gone@postfix.test", None));
+    assert_eq!(
+        r.findings[0].detail.as_deref(),
+        Some("unknown user: \"gone\"")
+    );
+    let r =
+        report::parse(postfix_text_only("Delayed Mail (still being retried)").as_bytes()).unwrap();
+    assert_eq!(r.findings[0].kind, BounceKind::Soft);
+}
+
+#[test]
+fn an_exchange_report_in_html_only_is_recognized() {
+    let html = "From: postmaster@contoso.example\nSubject: Undeliverable: x\nX-MS-Exchange-Message-Is-Ndr:\n\
+                MIME-Version: 1.0\nContent-Type: text/html; charset=us-ascii\n\n\
+                <html><body><p><b>Delivery has failed to these recipients or groups:</b></p>\
+                <p><a href=\"mailto:who@contoso.example\">who@contoso.example</a><br>\
+                The email address couldn't be found.</p><p>Diagnostic information for administrators:</p>\
+                <p>who@contoso.example<br>Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'</p>\
+                </body></html>\n";
+    let r = report::parse(html.as_bytes()).unwrap();
+    assert_eq!(r.format, Format::ExchangeText);
+    let f: Found = r
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.recipient.clone(), f.status.clone()))
+        .collect();
+    assert_eq!(
+        f,
+        one(BounceKind::Hard, "who@contoso.example", Some("5.1.1"))
+    );
+}

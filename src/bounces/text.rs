@@ -63,6 +63,8 @@ fn body_text(msg: &Message) -> String {
     out
 }
 
+/// The text of an HTML body, every tag a line break (the parsers here
+/// read lines), with the entities these reports use decoded.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
@@ -71,22 +73,23 @@ fn strip_tags(html: &str) -> String {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                out.push(' ');
+                out.push('\n');
             }
             _ if !in_tag => out.push(c),
             _ => {}
         }
     }
     for (from, to) in [
+        ("&nbsp;", " "),
         ("&lt;", "<"),
         ("&gt;", ">"),
         ("&#39;", "'"),
+        ("&quot;", "\""),
         ("&amp;", "&"),
-        ("<br", "\n"),
     ] {
         out = out.replace(from, to);
     }
-    out.replace(" \n", "\n").replace("  ", "\n")
+    out
 }
 
 fn finding(recipient: Option<String>, detail: &str, default: BounceKind) -> Finding {
