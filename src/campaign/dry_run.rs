@@ -115,7 +115,8 @@ fn warnings_and_target(p: &Project, composer: &Composer) -> Result<(Vec<String>,
     let target = transport_from_config(&p.config, password)?.describe();
     if super::missing_secret(composer) {
         warnings.push(format!(
-            "a real send would be refused: unsubscribe.url is an https one-click link and the environment variable {} is empty",
+            "a real send would be refused: {} and the environment variable {} is empty",
+            composer.secret_needed_by(),
             p.config.unsubscribe.secret_env
         ));
     }

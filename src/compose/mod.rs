@@ -120,11 +120,23 @@ impl Composer {
     /// Whether a real send needs the secret: an https one-click URL with a
     /// `{token}` placeholder is configured, or a VERP return path.
     pub fn needs_secret(&self) -> bool {
-        self.return_path.is_some()
-            || self
-                .unsubscribe_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
+        self.return_path.is_some() || self.unsubscribe_needs_secret()
+    }
+
+    /// What needs the secret, for messages: `unsubscribe.url is an https
+    /// one-click link` or `delivery.return_path (VERP) is set`.
+    pub fn secret_needed_by(&self) -> &'static str {
+        if self.return_path.is_some() && !self.unsubscribe_needs_secret() {
+            "delivery.return_path (VERP) is set"
+        } else {
+            "unsubscribe.url is an https one-click link"
+        }
+    }
+
+    fn unsubscribe_needs_secret(&self) -> bool {
+        self.unsubscribe_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
     }
 
     /// The envelope sender (SMTP `MAIL FROM`) of the message of `issue` to

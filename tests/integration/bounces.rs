@@ -397,3 +397,30 @@ fn verp_gives_each_message_its_return_path_and_a_bounce_to_it_names_the_recipien
     expected.insert("second@example.com".to_string(), "bounced".to_string());
     assert_eq!(suppressions(dir.path()), expected, "{}", out(&o));
 }
+
+#[test]
+fn a_send_with_a_return_path_needs_the_secret_and_says_why() {
+    let config = std::fs::read_to_string(root().join("config.toml"))
+        .unwrap()
+        .replace(
+            "url = \"https://2024.djangocon.us/newsletter/unsubscribe?token={token}\"\n",
+            "",
+        )
+        .replace(
+            "# return_path = \"bounces+{token}@djangocon.us\"",
+            "return_path = \"bounces+{token}@djangocon.us\"",
+        );
+    let dir = Project::new()
+        .config(&config)
+        .subscribers("email\nfirst@example.com\n")
+        .build();
+    let o = crate::support::project::newsletter(dir.path())
+        .args(["send", "--now", "2024-03-20"])
+        .output()
+        .unwrap();
+    assert_bad_input(
+        &o,
+        "delivery.return_path (VERP) is set but the environment variable NEWSLETTER_UNSUBSCRIBE_SECRET is empty",
+    );
+    assert!(!dir.path().join("outbox").exists());
+}
