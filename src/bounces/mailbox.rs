@@ -57,7 +57,10 @@ pub(crate) fn read(path: &Path) -> Result<Vec<Mail>> {
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io("read the mailbox", path, e))?;
     if bytes.starts_with(b"From ") {
-        Ok(split_mbox(path, &bytes))
+        // One name per file, so that `--delete` rewrites it once even when
+        // it is given twice under different names.
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(split_mbox(&path, &bytes))
     } else {
         Ok(vec![Mail {
             place: Place::File(path.to_path_buf()),
@@ -179,6 +182,7 @@ pub(crate) fn remove(places: &[Place]) -> Result<usize> {
     }
     for (path, mut ranges) in mboxes {
         ranges.sort_unstable();
+        ranges.dedup();
         let bytes = std::fs::read(path).map_err(|e| Error::io("read the mbox", path, e))?;
         let read_len = ranges.last().map_or(0, |r| r.1);
         // The read messages are a prefix of the file; check it is unchanged.

@@ -353,3 +353,31 @@ fn an_exchange_report_in_html_only_is_recognized() {
         one(BounceKind::Hard, "who@contoso.example", Some("5.1.1"))
     );
 }
+
+#[test]
+fn an_mbox_given_twice_is_rewritten_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mbox");
+    let a = "From a@x Wed Mar 20 13:00:00 2024\nSubject: a\n\none\n\n";
+    let b = "From b@x Wed Mar 20 13:00:01 2024\nSubject: b\n\ntwo\n";
+    std::fs::write(&path, format!("{a}{b}")).unwrap();
+    let first = mailbox::read(&path).unwrap();
+    let again = mailbox::read(&dir.path().join(".").join("mbox")).unwrap();
+    let places = [first[0].place.clone(), again[0].place.clone()];
+    mailbox::remove(&places).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), b);
+}
+
+#[test]
+fn no_prefix_of_any_fixture_makes_the_parser_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bounces");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for end in (0..bytes.len()).step_by(23) {
+            let _ = report::parse(&bytes[..end]);
+            let mut flipped = bytes[..end].to_vec();
+            flipped.iter_mut().step_by(7).for_each(|b| *b ^= 0x80);
+            let _ = report::parse(&flipped);
+        }
+    }
+}
