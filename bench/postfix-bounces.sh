@@ -17,7 +17,13 @@
 # bounces@postfix.test, an alias that delivers into a Maildir.
 #
 # Usage: bench/postfix-bounces.sh   (as root; installs postfix with apt if missing)
+#        KEEP=1 bench/postfix-bounces.sh   keeps the instance's folder (and its maillog)
 set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run this as root: a Postfix instance needs root to start" >&2
+  exit 1
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/tests/fixtures/bounces"
