@@ -2,12 +2,15 @@
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$ROOT/target/release/newsletter
+# BIN=path/to/newsletter NO_BUILD=1 runs a binary built elsewhere (say the
+# commit before a change, for alternating before/after runs).
+BIN=${BIN:-$ROOT/target/release/newsletter}
 NOW=${NOW:-2024-03-20}
 export NEWSLETTER_UNSUBSCRIBE_SECRET=${NEWSLETTER_UNSUBSCRIBE_SECRET:-bench-secret}
 
 # Builds the release binary.
 build_release() {
+  [ -n "${NO_BUILD:-}" ] && return
   (cd "$ROOT" && cargo build --release --quiet)
 }
 

@@ -5,9 +5,11 @@
 //! Links between pages are relative and name `index.html` explicitly, so
 //! the archive works opened from disk as well as served under `base_url`.
 //! Each file is written atomically and only when its bytes change. The
-//! pages written are listed in [`MANIFEST`]; a page of an issue that is no
-//! longer published (a run with an earlier `--now`) is removed on the next
-//! run, and nothing the tool did not write is ever touched.
+//! pages written are listed in [`MANIFEST`]. Every issue the state has
+//! frozen is published for good, so its page is in every run's list and
+//! never removed; a page the previous run listed that is gone from the
+//! list (an issue no longer published because the state was deleted) is
+//! removed, and nothing the tool did not write is ever touched.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -28,6 +30,13 @@ pub struct Site {
     pub newsletter: NewsletterContext,
     /// `cfp.*` as of now (the index's countdown).
     pub cfp: CfpContext,
+    /// The day the index's countdown was counted on, for people
+    /// ("Monday, March 18, 2024"): the index says it, so a countdown is
+    /// never stated without its date.
+    pub counted_on: String,
+    /// The CFP has closed: the index says so instead of counting (the same
+    /// words on every later run, so the pages are rewritten once).
+    pub closed: bool,
     /// The feed's address relative to the archive root when it lives
     /// inside it, else its absolute URL.
     pub feed: FeedHref,
@@ -133,6 +142,8 @@ pub fn pages(renderer: &Renderer, site: &Site, published: &[PublishedIssue]) -> 
     let mut ctx = tera::Context::new();
     ctx.insert("newsletter", &site.newsletter);
     ctx.insert("cfp", &site.cfp);
+    ctx.insert("counted_on", &site.counted_on);
+    ctx.insert("closed", &site.closed);
     ctx.insert(
         "issues",
         &published.iter().map(|p| listed(p, "")).collect::<Vec<_>>(),
@@ -167,6 +178,69 @@ fn checked_path(path: &str, number: u32) -> Result<PathBuf> {
             "issue {number} has the archive path {path:?}, which leaves the archive folder; the state database may have been edited by hand"
         )))
     }
+}
+
+/// The longest file or folder name the archive writes, in bytes: the
+/// limit of ext4, XFS, Btrfs, APFS and NTFS.
+pub const MAX_NAME: usize = 255;
+/// The longest whole path the archive writes, in bytes: macOS's limit
+/// (1024), the smallest of the common systems, less room for the temporary
+/// name a file is written under before it is renamed.
+pub const MAX_PATH: usize = 1024 - 16;
+
+/// Whether the file system can hold a file at `path`: no name longer than
+/// [`MAX_NAME`], the whole (absolute) path no longer than [`MAX_PATH`],
+/// and no NUL character (which no file system takes). The error is bad
+/// input that names the path and the limit.
+pub fn writable(path: &Path) -> Result<()> {
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let bad = |what: String| {
+        Err(Error::input(format!(
+            "the archive cannot write {}: {what}",
+            shown(path)
+        ))
+        .with_help(
+            "shorten [feed] path or archive_dir in config.toml, or the category's name in the topic list",
+        ))
+    };
+    for c in full.components() {
+        let name = c.as_os_str();
+        if name.len() > MAX_NAME {
+            return bad(format!(
+                "the name {} is {} bytes long, more than the {MAX_NAME} a file system allows",
+                shown(Path::new(name)),
+                name.len()
+            ));
+        }
+        if name.as_encoded_bytes().contains(&0) {
+            return bad("a name contains the NUL character, which no file system allows".into());
+        }
+    }
+    let len = full.as_os_str().len();
+    if len > MAX_PATH {
+        return bad(format!(
+            "the path is {len} bytes long, more than the {MAX_PATH} every common file system allows"
+        ));
+    }
+    Ok(())
+}
+
+/// A path for a message: at most 80 characters of it, NULs made visible.
+fn shown(path: &Path) -> String {
+    let s = path.display().to_string().replace('\0', "\\0");
+    if s.chars().count() <= 80 {
+        format!("`{s}`")
+    } else {
+        let head: String = s.chars().take(60).collect();
+        format!("`{head}...` ({} characters)", s.chars().count())
+    }
+}
+
+/// [`writable`] for every page under `dir`.
+pub fn check_pages(dir: &Path, pages: &[Page]) -> Result<()> {
+    pages
+        .iter()
+        .try_for_each(|page| writable(&dir.join(&page.path)))
 }
 
 /// What [`write()`] did.
@@ -229,6 +303,33 @@ mod tests {
         for bad in ["", "../x/", "/etc/", "issues/../../x/"] {
             assert!(checked_path(bad, 1).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn writable_paths_respect_name_and_path_limits_and_refuse_nul() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |rel: &str| dir.path().join(rel);
+        assert!(writable(&at(&format!("issues/{}/index.html", "a".repeat(MAX_NAME)))).is_ok());
+        let err = writable(&at(&format!(
+            "issues/{}/index.html",
+            "a".repeat(MAX_NAME + 1)
+        )))
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message().contains("256 bytes long"),
+            "{}",
+            err.message()
+        );
+        let deep = vec!["b".repeat(200); 5].join("/");
+        let err = writable(&at(&format!("{deep}/index.html"))).unwrap_err();
+        assert!(
+            err.message().contains(&format!("more than the {MAX_PATH}")),
+            "{}",
+            err.message()
+        );
+        let err = writable(&at("pub\0lic/index.html")).unwrap_err();
+        assert!(err.message().contains("NUL"), "{}", err.message());
     }
 
     #[test]

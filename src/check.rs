@@ -1,10 +1,15 @@
-//! Checking a project: every planned issue rendered (so template errors
-//! show now rather than on send day), and everything that deserves a
-//! warning collected: the topic list's, unscheduled categories, missing
-//! templates, invalid subscriber rows.
+//! Checking a project: everything any command would reject in the files
+//! (the sender and base URL that `send`, `feed` and `preview --format eml`
+//! need, the transport's settings, every archive path), every planned
+//! issue rendered (so template errors show now rather than on send day),
+//! and everything that deserves a warning collected: the topic list's,
+//! unscheduled categories, missing templates, invalid subscriber rows, and
+//! the secrets a real send needs from the environment.
 
 use std::fmt;
 
+use crate::campaign;
+use crate::deliver::transport_from_config;
 use crate::error::Error;
 use crate::project::Project;
 use crate::publish;
@@ -45,8 +50,11 @@ pub enum CheckFailure {
         /// What went wrong.
         error: Error,
     },
-    /// Anything else (the templates, the subscriber list).
+    /// Anything else (the templates, the subscriber list, a setting a
+    /// command needs).
     Other(Error),
+    /// More than one of the above, in the order found.
+    Several(Vec<CheckFailure>),
 }
 
 impl From<Error> for CheckFailure {
@@ -60,13 +68,32 @@ impl fmt::Display for CheckFailure {
         match self {
             CheckFailure::Issue { number, error } => write!(f, "issue {number}: {error}"),
             CheckFailure::Other(error) => error.fmt(f),
+            CheckFailure::Several(all) => {
+                for (i, one) in all.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    one.fmt(f)?;
+                }
+                Ok(())
+            }
         }
     }
 }
 
 /// Checks the project.
 pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
-    render_all(p)?;
+    let mut problems: Vec<CheckFailure> =
+        rejected(p).into_iter().map(CheckFailure::Other).collect();
+    if let Err(failure) = render_all(p) {
+        problems.push(failure);
+    }
+    if problems.len() > 1 {
+        return Err(CheckFailure::Several(problems));
+    }
+    if let Some(failure) = problems.pop() {
+        return Err(failure);
+    }
     let mut warnings = p.topic_warnings();
     if !p.plan.unscheduled.is_empty() {
         warnings.push(format!(
@@ -99,11 +126,40 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
             dir.display()
         ));
     }
+    if let Ok(composer) = p.composer() {
+        warnings.extend(
+            campaign::missing_secrets(p, &composer)
+                .into_iter()
+                .map(|m| {
+                    format!(
+                        "{m}: a real send would be refused (export it before `newsletter send`)"
+                    )
+                }),
+        );
+    }
     let subscribers = subscriber_warnings(p, &mut warnings)?;
     Ok(CheckReport {
         warnings,
         subscribers,
     })
+}
+
+/// What a command would refuse in the files, whatever the environment:
+/// the sender (`send`, `preview --format eml`), the base URL (`feed`,
+/// `send`), the transport's settings (`send`).
+fn rejected(p: &Project) -> Vec<Error> {
+    let mut out = Vec::new();
+    if let Err(e) = p.composer() {
+        out.push(e.with_note("`send` and `preview --format eml` need it"));
+    }
+    if let Err(e) = p.config.base_url() {
+        out.push(e.with_note("`feed` and `send` need it"));
+    }
+    // A stand-in password: a missing one is the environment's (a warning).
+    if let Err(e) = transport_from_config(&p.config, Some("-".into())) {
+        out.push(e.with_note("`send` needs it"));
+    }
+    out
 }
 
 /// Reads the whole subscriber list: every invalid row becomes a warning

@@ -9,6 +9,12 @@
 //!   issues come from their frozen record, so the URL never changes.
 //! - Every text is stripped of the characters XML 1.0 forbids (the `rss`
 //!   crate writes them raw).
+//! - Descriptions (the channel's and each item's plain-text summary) are
+//!   written as escaped HTML: every reader treats a description as HTML,
+//!   so `<https://...>` or a `<script>` in a topic arrives as the text it
+//!   is, never as markup.
+//! - The channel's `managingEditor` and each item's `author` come from
+//!   `newsletter.from`, as RSS wants them: `email (Name)`.
 
 use chrono::{DateTime, FixedOffset};
 use rss::extension::atom::{AtomExtension, Link};
@@ -44,14 +50,59 @@ pub struct Entry<'a> {
     pub html: String,
 }
 
-/// The channel for `entries` (newest first), at most `max_items` of them.
+/// Who writes the newsletter: `newsletter.from`, as the feed names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// The display name, if `from` has one.
+    pub name: Option<String>,
+    /// The address.
+    pub email: String,
+}
+
+impl Author {
+    /// The author of a `From` mailbox (`Name <address>` or `address`);
+    /// `None` when it does not parse (config validation rejects that).
+    pub fn from_mailbox(from: &str) -> Option<Author> {
+        let mailbox: lettre::message::Mailbox = from.parse().ok()?;
+        Some(Author {
+            name: mailbox
+                .name
+                .map(|n| one_line_text(&n))
+                .filter(|n| !n.is_empty()),
+            email: mailbox.email.to_string(),
+        })
+    }
+
+    /// RSS's form, which needs an address: `email (Name)`.
+    pub fn rss(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{} ({})", self.email, name.replace(['(', ')'], "")),
+            None => self.email.clone(),
+        }
+    }
+}
+
+/// `s` on one line, without what XML forbids.
+fn one_line_text(s: &str) -> String {
+    xml_text(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The channel for `entries` (newest first), at most `max_items` of them,
+/// with `author` (from `newsletter.from`) as its managing editor and each
+/// item's author.
 pub fn channel(
     newsletter: &NewsletterContext,
+    author: Option<&Author>,
     entries: &[Entry<'_>],
     max_items: Option<usize>,
 ) -> Channel {
     let limit = max_items.unwrap_or(usize::MAX);
-    let items: Vec<Item> = entries.iter().take(limit).map(item).collect();
+    let author = author.map(Author::rss);
+    let items: Vec<Item> = entries
+        .iter()
+        .take(limit)
+        .map(|e| item(e, author.clone()))
+        .collect();
     let mut namespaces = std::collections::BTreeMap::new();
     namespaces.insert("atom".to_string(), ATOM_NS.to_string());
     namespaces.insert("content".to_string(), CONTENT_NS.to_string());
@@ -64,8 +115,9 @@ pub fn channel(
     ChannelBuilder::default()
         .title(xml_text(&newsletter.title))
         .link(xml_text(&newsletter.archive_url))
-        .description(xml_text(&newsletter.description))
+        .description(escape_html(&xml_text(&newsletter.description)))
         .language(Some(xml_text(&newsletter.language)))
+        .managing_editor(author)
         .generator(Some(format!("newsletter {}", env!("CARGO_PKG_VERSION"))))
         .docs(Some("https://www.rssboard.org/rss-specification".into()))
         .last_build_date(entries.first().map(|e| e.issue.date.to_rfc2822()))
@@ -77,7 +129,7 @@ pub fn channel(
         .build()
 }
 
-fn item(entry: &Entry<'_>) -> Item {
+fn item(entry: &Entry<'_>, author: Option<String>) -> Item {
     let issue = &entry.issue.context.issue;
     let guid = Guid {
         value: xml_text(&issue.url),
@@ -88,6 +140,7 @@ fn item(entry: &Entry<'_>) -> Item {
         .link(Some(xml_text(&issue.url)))
         .guid(Some(guid))
         .pub_date(Some(entry.issue.date.to_rfc2822()))
+        .author(author)
         .categories(
             issue
                 .categories
@@ -98,7 +151,9 @@ fn item(entry: &Entry<'_>) -> Item {
                 })
                 .collect::<Vec<_>>(),
         )
-        .description(Some(xml_text(&description(&entry.issue.context))))
+        .description(Some(escape_html(&xml_text(&description(
+            &entry.issue.context,
+        )))))
         .content(Some(xml_text(&entry.html)))
         .build()
 }
@@ -128,6 +183,15 @@ pub fn description(ctx: &IssueContext) -> String {
             ctx.cfp.closes_text,
             names.join(", ")
         )
+    } else if ctx.issue.kind == "reminder" {
+        // A reminder (issue 13): the countdown, then the week's categories if any.
+        format!(
+            "Reminder: the {} Call for Proposals {} ({}). {}",
+            ctx.cfp.name,
+            ctx.issue.countdown,
+            ctx.cfp.closes_text,
+            names.join(", ")
+        )
     } else {
         let topics: Vec<&str> = ctx
             .issue
@@ -153,6 +217,23 @@ fn truncate_words(s: &str, max: usize) -> String {
     )
 }
 
+/// `text` as HTML that shows exactly `text`: `&`, `<`, `>`, `"` and `'`
+/// escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `s` without the characters XML 1.0 forbids (controls other than tab,
 /// CR and LF; U+FFFE and U+FFFF).
 pub fn xml_text(s: &str) -> String {
@@ -172,6 +253,30 @@ mod tests {
     #[test]
     fn xml_text_drops_what_xml_forbids_and_keeps_the_rest() {
         assert_eq!(xml_text("a\u{0}b\u{1b}c\td\ne\u{fffe}é"), "abc\td\neé");
+    }
+
+    #[test]
+    fn html_escaping_leaves_no_markup_and_keeps_the_text() {
+        assert_eq!(
+            escape_html("a <https://x.org/?a=1&b=2> \"q\" 'r' <script>"),
+            "a &lt;https://x.org/?a=1&amp;b=2&gt; &quot;q&quot; &#39;r&#39; &lt;script&gt;"
+        );
+        assert_eq!(escape_html("plain · text"), "plain · text");
+    }
+
+    #[test]
+    fn the_author_is_the_from_mailbox_in_rss_form() {
+        let a =
+            Author::from_mailbox("DjangoCon US Program Committee <program@djangocon.us>").unwrap();
+        assert_eq!(
+            a.rss(),
+            "program@djangocon.us (DjangoCon US Program Committee)"
+        );
+        let bare = Author::from_mailbox("cfp@example.org").unwrap();
+        assert_eq!(bare.rss(), "cfp@example.org");
+        let quoted = Author::from_mailbox("\"Org (CFP)\" <cfp@example.org>").unwrap();
+        assert_eq!(quoted.rss(), "cfp@example.org (Org CFP)");
+        assert_eq!(Author::from_mailbox("not an address"), None);
     }
 
     #[test]

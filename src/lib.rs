@@ -11,6 +11,7 @@
 
 pub(crate) mod archive;
 pub mod bounces;
+pub mod calendar;
 pub mod campaign;
 pub mod check;
 pub(crate) mod cli;
@@ -22,6 +23,7 @@ pub(crate) mod deliver;
 pub mod error;
 pub(crate) mod feed;
 pub(crate) mod fsutil;
+pub mod init;
 pub mod preview;
 pub mod project;
 pub mod publish;

@@ -93,14 +93,7 @@ fn message_for(
 ) -> Result<(lettre::Message, bool)> {
     let composer = p.composer()?;
     let missing = composer.needs_secret() && !composer.has_secret();
-    let messages = Messages {
-        renderer,
-        base: Renderer::context(issue, None)?,
-        composer: &composer,
-        number: issue.issue.number,
-        subject: subject.to_string(),
-        now: p.now,
-    };
+    let messages = Messages::new(renderer, issue, &composer, subject.to_string(), p.now)?;
     let sub = match to {
         Some(addr) => one_address(addr, "--to")?,
         None => sample()?,

@@ -211,12 +211,17 @@ fn by_verp(
         let Some((issue, mac)) = verp::token_in(template, addr) else {
             continue;
         };
-        let Some(secret) = req.secret.as_deref().filter(|s| !s.is_empty()) else {
+        let Some(keyed) = req
+            .secret
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| verp::keyed(s.as_bytes()))
+        else {
             summary.missing_secret = true;
             return Ok(None);
         };
         let keys = state.delivery_keys(issue)?;
-        if let Some(key) = verp::verify(secret.as_bytes(), issue, &mac, &keys) {
+        if let Some(key) = verp::verify(&keyed, issue, &mac, &keys) {
             return Ok(Some((issue, key.clone())));
         }
     }

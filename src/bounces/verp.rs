@@ -5,10 +5,10 @@
 //!
 //! The token is `ISSUE-MAC`: the issue number and the first 10 bytes, in
 //! lowercase hex, of HMAC-SHA256 under the unsubscribe secret of
-//! `verp`, the issue and the recipient's normalized address. It gives no
-//! address away, and only the holder of the secret can make one that
+//! `verp\nISSUE\nADDRESS` (the recipient's normalized address). It gives
+//! no address away, and only the holder of the secret can make one that
 //! verifies. (The unsubscribe token of `src/compose` signs the address
-//! alone; this one is domain-separated from it by the `verp` prefix.)
+//! alone, which holds no line break, so the two never sign the same text.)
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -16,15 +16,18 @@ use sha2::Sha256;
 /// The placeholder in `delivery.return_path`.
 pub const PLACEHOLDER: &str = "{token}";
 
-/// The VERP token of (issue, recipient) under `secret`.
-pub fn token(secret: &[u8], issue: u32, key: &str) -> String {
-    format!("{issue}-{}", mac(secret, issue, key))
+/// HMAC-SHA256 keyed with `secret`, set up once for many tokens.
+pub fn keyed(secret: &[u8]) -> Option<Hmac<Sha256>> {
+    Hmac::<Sha256>::new_from_slice(secret).ok()
 }
 
-fn mac(secret: &[u8], issue: u32, key: &str) -> String {
-    let Ok(mut m) = Hmac::<Sha256>::new_from_slice(secret) else {
-        return String::new();
-    };
+/// The VERP token of (issue, recipient) under the keyed HMAC.
+pub fn token(keyed: &Hmac<Sha256>, issue: u32, key: &str) -> String {
+    format!("{issue}-{}", mac(keyed, issue, key))
+}
+
+fn mac(keyed: &Hmac<Sha256>, issue: u32, key: &str) -> String {
+    let mut m = keyed.clone();
     m.update(format!("verp\n{issue}\n{key}").as_bytes());
     m.finalize()
         .into_bytes()
@@ -36,8 +39,8 @@ fn mac(secret: &[u8], issue: u32, key: &str) -> String {
 
 /// The envelope sender of the message of `issue` to `key`: `template` with
 /// its placeholder replaced by the token.
-pub fn return_path(template: &str, secret: &[u8], issue: u32, key: &str) -> String {
-    template.replace(PLACEHOLDER, &token(secret, issue, key))
+pub fn return_path(template: &str, keyed: &Hmac<Sha256>, issue: u32, key: &str) -> String {
+    template.replace(PLACEHOLDER, &token(keyed, issue, key))
 }
 
 /// The token in `address` if it is `template` with a token in place of
@@ -55,10 +58,10 @@ pub(crate) fn token_in(template: &str, address: &str) -> Option<(u32, String)> {
 
 /// Which of `keys` (the recipients of `issue`) the mac was made for.
 pub(crate) fn verify<'a>(
-    secret: &[u8],
+    keyed: &Hmac<Sha256>,
     issue: u32,
     mac_hex: &str,
     keys: &'a [String],
 ) -> Option<&'a String> {
-    keys.iter().find(|k| mac(secret, issue, k) == mac_hex)
+    keys.iter().find(|k| mac(keyed, issue, k) == mac_hex)
 }

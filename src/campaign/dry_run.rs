@@ -2,7 +2,6 @@
 //! rendered, nothing connected to and nothing written.
 
 use crate::compose::Composer;
-use crate::config::TransportKind;
 use crate::deliver::{ComposeFn, Recipients, transport_from_config};
 use crate::error::Result;
 use crate::project::Project;
@@ -101,24 +100,12 @@ pub(super) fn run<'a>(
 /// about them (exit 0) so it can run anywhere. The transport is built,
 /// never connected: its settings are checked as in a real send.
 fn warnings_and_target(p: &Project, composer: &Composer) -> Result<(Vec<String>, String)> {
-    let mut warnings = Vec::new();
-    let smtp = p.config.delivery.transport == TransportKind::Smtp;
-    let password = if smtp && p.config.smtp.username.is_some() && p.env.smtp_password.is_none() {
-        warnings.push(format!(
-            "a real send would be refused: smtp.username is set and the environment variable {} (smtp.password_env) is empty",
-            p.config.smtp.password_env
-        ));
-        Some(String::new())
-    } else {
-        p.env.smtp_password.clone()
-    };
-    let target = transport_from_config(&p.config, password)?.describe();
-    if super::missing_secret(composer) {
-        warnings.push(format!(
-            "a real send would be refused: {} and the environment variable {} is empty",
-            composer.secret_needed_by(),
-            p.config.unsubscribe.secret_env
-        ));
-    }
+    let warnings = super::missing_secrets(p, composer)
+        .into_iter()
+        .map(|m| format!("a real send would be refused: {m}"))
+        .collect();
+    // A stand-in password, so the transport's other settings are checked.
+    let password = p.env.smtp_password.clone().or(Some(String::new()));
+    let target = super::target(p, transport_from_config(&p.config, password)?.as_ref());
     Ok((warnings, target))
 }

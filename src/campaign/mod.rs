@@ -6,18 +6,21 @@
 //! address ([`SendRequest::to`]).
 //!
 //! [`send`] returns what happened as data ([`SendOutcome`]); the front
-//! door turns it into text. What happens during the run (a notice, the
-//! start of delivery, progress) goes to an [`Observer`].
+//! door turns it into text. What happens during the run (the start of
+//! delivery, progress) goes to an [`Observer`].
 
 mod dry_run;
 mod pick;
+mod secrets;
 mod test_send;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::archive;
 use crate::compose::{Composer, Messages};
+use crate::config::TransportKind;
 use crate::deliver::{self, Checked, Recipients, Summary, transport_from_config};
 use crate::error::{Error, Result};
 use crate::project::Project;
@@ -29,6 +32,7 @@ use crate::subscribers::{KeySet, Subscriber, Subscribers};
 
 pub use dry_run::DryRunReport;
 pub use pick::NothingDue;
+pub use secrets::missing_secrets;
 pub use test_send::TestReport;
 
 /// What to send, and how.
@@ -49,8 +53,11 @@ pub struct SendRequest<'a> {
 
 /// What a send did.
 pub enum SendOutcome<'a> {
-    /// Nothing was due.
-    NothingDue(NothingDue<'a>),
+    /// Nothing was due (for a dry run too: what the same send would do).
+    /// After the close, the feed and archive as republished (so the index
+    /// says the CFP has closed; nothing changes after the first time), or
+    /// for a dry run, what republishing would write.
+    NothingDue(NothingDue<'a>, Option<PublishReport>),
     /// A test send (or its dry run).
     Test(TestReport),
     /// A dry run.
@@ -60,14 +67,6 @@ pub enum SendOutcome<'a> {
     /// A real send stopped by `stop` (a signal) while connecting, before
     /// anything was frozen, published or sent.
     Interrupted,
-}
-
-/// Something the front door should say while the send goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    /// The CFP has closed, so a real send would send nothing; the dry run
-    /// shows the final issue.
-    CfpClosedShowingFinal,
 }
 
 /// The start of delivery.
@@ -87,8 +86,6 @@ pub struct Start<'a> {
 
 /// Watches a send as it runs.
 pub trait Observer {
-    /// A notice, before anything else is reported.
-    fn notice(&mut self, notice: Notice) -> Result<()>;
     /// Delivery starts.
     fn started(&mut self, start: &Start<'_>);
     /// Delivery went on: the counts so far.
@@ -134,13 +131,14 @@ pub fn send<'a>(
     observer: &mut dyn Observer,
 ) -> Result<SendOutcome<'a>> {
     let issue = match pick::pick(p, req)? {
-        pick::Picked::Issue { issue, cfp_closed } => {
-            if cfp_closed {
-                observer.notice(Notice::CfpClosedShowingFinal)?;
-            }
-            issue
+        pick::Picked::Issue(issue) => issue,
+        pick::Picked::Nothing(why) => {
+            let refreshed = match why {
+                NothingDue::CfpClosed => refresh_after_close(p, req.dry_run)?,
+                _ => None,
+            };
+            return Ok(SendOutcome::NothingDue(why, refreshed));
         }
-        pick::Picked::Nothing(why) => return Ok(SendOutcome::NothingDue(why)),
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let existing = State::open_existing(&p.config.state.path)?;
@@ -156,17 +154,16 @@ pub fn send<'a>(
             p.config.unsubscribe.secret_env
         )));
     }
-    let messages = Messages {
-        renderer: &renderer,
-        base,
-        composer: &composer,
-        number: sent.context.issue.number,
-        subject: match req.to {
+    let messages = Messages::new(
+        &renderer,
+        &sent.context,
+        &composer,
+        match req.to {
             Some(_) => format!("[TEST] {}", sent.subject),
             None => sent.subject.clone(),
         },
-        now: p.now,
-    };
+        p.now,
+    )?;
     let compose = |sub: &Subscriber| messages.message(sub);
     if let Some(to) = req.to {
         return test_send::run(p, to, &compose, req.dry_run).map(SendOutcome::Test);
@@ -217,7 +214,7 @@ fn deliver_issue(
     // set up (insecure SMTP, no password) are bad input: found before the
     // lock, the state or the outbox are touched.
     let rows = Subscribers::from_settings(&p.config.subscribers)?;
-    let transport = transport_from_config(&p.config, p.env.smtp_password.clone())?;
+    let transport = transport_from_config(&p.config, secrets::smtp_password(p)?)?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
     drop(existing);
@@ -254,7 +251,7 @@ fn deliver_issue(
     observer.started(&Start {
         issue: issue.number,
         subject: &sent.subject,
-        target: transport.describe(),
+        target: target(p, transport.as_ref()),
         total,
     });
     let plan = deliver::Job {
@@ -292,6 +289,35 @@ fn deliver_issue(
         summary,
         feed,
     }))
+}
+
+/// After the close, a send that sends nothing republishes the feed and
+/// archive, when the tool has written an archive before, so the index no
+/// longer counts down: the pages change the first time only. A dry run
+/// reports what that would write, and writes nothing.
+fn refresh_after_close(p: &Project, dry_run: bool) -> Result<Option<PublishReport>> {
+    let written_before = p.config.feed.archive_dir.join(archive::MANIFEST).is_file();
+    if !written_before || p.config.newsletter.base_url.is_none() {
+        return Ok(None);
+    }
+    if dry_run {
+        let renderer = Renderer::load(&p.config.templates.dir)?;
+        let state = State::open_existing(&p.config.state.path)?;
+        return publish::would_publish(p, &renderer, state.as_ref()).map(Some);
+    }
+    publish::run(p).map(Some)
+}
+
+/// Where messages go, for people: `smtp host:port (security)`, or `the
+/// outbox folder outbox/ (one .eml file per message)`.
+fn target(p: &Project, transport: &dyn deliver::Transport) -> String {
+    match p.config.delivery.transport {
+        TransportKind::Outbox => format!(
+            "the outbox folder {}/ (one .eml file per message)",
+            p.config.delivery.outbox_dir.display()
+        ),
+        TransportKind::Smtp => transport.describe(),
+    }
 }
 
 /// Whether a real send would be refused for want of the unsubscribe secret.

@@ -1,7 +1,9 @@
 //! Which issue a send sends: the latest whose send time has passed (or
 //! `--issue N`). Older issues are never sent to people who join later:
 //! they get the current one. After `cfp.closes` nothing is sent without
-//! `--issue`.
+//! `--issue`. A dry run picks exactly what the same send would (nothing
+//! before the first issue or after the close); only a test send to one
+//! address always has an issue to show.
 
 use super::SendRequest;
 use crate::error::{Error, Result};
@@ -18,18 +20,14 @@ pub enum NothingDue<'a> {
         /// The plan's first issue.
         first: Option<&'a PlannedIssue>,
     },
-    /// A dry run or test send, but the plan has no issues at all.
+    /// A test send, but the plan has no issues at all.
     EmptyPlan,
 }
 
 /// What the rule picked.
 pub(crate) enum Picked<'a> {
-    /// Send this issue. `cfp_closed`: a dry run shows the final issue
-    /// although a real send would send nothing.
-    Issue {
-        issue: &'a PlannedIssue,
-        cfp_closed: bool,
-    },
+    /// Send this issue.
+    Issue(&'a PlannedIssue),
     /// Nothing to send.
     Nothing(NothingDue<'a>),
 }
@@ -38,10 +36,6 @@ pub(crate) enum Picked<'a> {
 /// unless forced (or a test send).
 pub(crate) fn pick<'a>(p: &'a Project, req: &SendRequest) -> Result<Picked<'a>> {
     let test = req.to.is_some();
-    let issue = |issue| Picked::Issue {
-        issue,
-        cfp_closed: false,
-    };
     if let Some(n) = req.issue {
         let planned = p.plan.issue(n)?;
         if planned.send_at > p.now && !req.force && !test {
@@ -50,18 +44,14 @@ pub(crate) fn pick<'a>(p: &'a Project, req: &SendRequest) -> Result<Picked<'a>> 
                 planned.send_at.format("%a %Y-%m-%d %H:%M %Z")
             )));
         }
-        return Ok(issue(planned));
+        return Ok(Picked::Issue(planned));
     }
     let due = p.plan.issues.iter().rev().find(|i| i.send_at <= p.now);
     Ok(match due {
-        Some(i) if p.now < p.config.cfp.closes_at() || test => issue(i),
-        Some(i) if req.dry_run => Picked::Issue {
-            issue: i,
-            cfp_closed: true,
-        },
+        Some(i) if p.now < p.config.cfp.closes_at() || test => Picked::Issue(i),
         Some(_) => Picked::Nothing(NothingDue::CfpClosed),
-        None if test || req.dry_run => match p.plan.issues.first() {
-            Some(first) => issue(first),
+        None if test => match p.plan.issues.first() {
+            Some(first) => Picked::Issue(first),
             None => Picked::Nothing(NothingDue::EmptyPlan),
         },
         None => Picked::Nothing(NothingDue::NotYet {

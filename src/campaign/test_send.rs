@@ -26,7 +26,7 @@ pub(super) fn run(p: &Project, to: &str, compose: &ComposeFn, dry_run: bool) -> 
             reply: None,
         });
     }
-    let t = transport_from_config(&p.config, p.env.smtp_password.clone())?;
+    let t = transport_from_config(&p.config, super::secrets::smtp_password(p)?)?;
     // No signal handlers for a test send: a signal ends it at once.
     t.check(&std::sync::atomic::AtomicBool::new(false))?;
     match t.send(&msg, &id) {

@@ -40,9 +40,9 @@ fn request(stop: &std::sync::atomic::AtomicBool) -> SendRequest<'_> {
 }
 
 /// The issue number picked, or None when nothing is due.
-fn picked(p: &Project, req: &SendRequest) -> Option<(u32, bool)> {
+fn picked(p: &Project, req: &SendRequest) -> Option<u32> {
     match pick(p, req).unwrap() {
-        Picked::Issue { issue, cfp_closed } => Some((issue.number, cfp_closed)),
+        Picked::Issue(issue) => Some(issue.number),
         Picked::Nothing(_) => None,
     }
 }
@@ -51,44 +51,67 @@ fn picked(p: &Project, req: &SendRequest) -> Option<(u32, bool)> {
 fn the_latest_due_issue_is_sent_not_an_older_one() {
     let p = project(|p| send_at(p, 2) + Duration::minutes(1));
     let stop = Default::default();
-    assert_eq!(picked(&p, &request(&stop)), Some((2, false)));
+    assert_eq!(picked(&p, &request(&stop)), Some(2));
 }
 
 #[test]
 fn before_the_first_issue_nothing_is_due_and_the_first_is_named() {
     let p = project(|p| send_at(p, 1) - Duration::minutes(1));
     let stop = Default::default();
-    match pick(&p, &request(&stop)).unwrap() {
-        Picked::Nothing(NothingDue::NotYet { first: Some(i) }) => assert_eq!(i.number, 1),
-        _ => panic!("expected nothing due yet"),
+    // A dry run picks exactly what the send would: nothing.
+    for dry_run in [false, true] {
+        let req = SendRequest {
+            dry_run,
+            ..request(&stop)
+        };
+        match pick(&p, &req).unwrap() {
+            Picked::Nothing(NothingDue::NotYet { first: Some(i) }) => assert_eq!(i.number, 1),
+            _ => panic!("expected nothing due yet (dry run: {dry_run})"),
+        }
     }
-    // A dry run and a test send show the first issue instead.
-    let dry = SendRequest {
-        dry_run: true,
-        ..request(&stop)
-    };
-    assert_eq!(picked(&p, &dry), Some((1, false)));
-}
-
-#[test]
-fn after_the_cfp_closes_only_a_dry_run_shows_the_final_issue() {
-    let p = project(|p| p.config.cfp.closes_at().with_timezone(&Utc) + Duration::days(1));
-    let last = p.plan.issues.last().unwrap().number;
-    let stop = Default::default();
-    assert!(matches!(
-        pick(&p, &request(&stop)).unwrap(),
-        Picked::Nothing(NothingDue::CfpClosed)
-    ));
-    let dry = SendRequest {
-        dry_run: true,
-        ..request(&stop)
-    };
-    assert_eq!(picked(&p, &dry), Some((last, true)));
+    // A test send shows the first issue.
     let test = SendRequest {
         to: Some("ana@example.com"),
         ..request(&stop)
     };
-    assert_eq!(picked(&p, &test), Some((last, false)));
+    assert_eq!(picked(&p, &test), Some(1));
+    // From its send time on, both pick it.
+    let p = project(|p| send_at(p, 1));
+    for dry_run in [false, true] {
+        let req = SendRequest {
+            dry_run,
+            ..request(&stop)
+        };
+        assert_eq!(picked(&p, &req), Some(1));
+    }
+}
+
+#[test]
+fn after_the_cfp_closes_nothing_is_due_for_a_send_or_its_dry_run() {
+    let p = project(|p| p.config.cfp.closes_at().with_timezone(&Utc) + Duration::days(1));
+    let last = p.plan.issues.last().unwrap().number;
+    let stop = Default::default();
+    for dry_run in [false, true] {
+        let req = SendRequest {
+            dry_run,
+            ..request(&stop)
+        };
+        assert!(matches!(
+            pick(&p, &req).unwrap(),
+            Picked::Nothing(NothingDue::CfpClosed)
+        ));
+        // A named issue is still sent (and rehearsed).
+        let named = SendRequest {
+            issue: Some(last),
+            ..req
+        };
+        assert_eq!(picked(&p, &named), Some(last));
+    }
+    let test = SendRequest {
+        to: Some("ana@example.com"),
+        ..request(&stop)
+    };
+    assert_eq!(picked(&p, &test), Some(last));
 }
 
 #[test]
@@ -106,5 +129,5 @@ fn a_named_future_issue_needs_force() {
         force: true,
         ..named
     };
-    assert_eq!(picked(&p, &forced), Some((3, false)));
+    assert_eq!(picked(&p, &forced), Some(3));
 }

@@ -4,16 +4,21 @@
 use super::output::plural;
 use super::{emit, warn_all};
 use crate::check::{self, CheckFailure, SubscriberList};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::project::Project;
 
 /// Validates the project; exit 0 when it is usable.
 pub fn run(p: &Project) -> Result<u8> {
-    let report = check::check(p).map_err(|failure| match failure {
-        CheckFailure::Issue { number, error } => error.with_note(format!(
-            "this came up while rendering issue {number} of the plan"
-        )),
-        CheckFailure::Other(error) => error,
+    let report = check::check(p).map_err(|failure| {
+        // Every problem but the last is printed here; the last is the
+        // command's error (exit 2).
+        let mut errors = Vec::new();
+        flatten(failure, &mut errors);
+        let last = errors.pop();
+        for e in &errors {
+            eprintln!("{}", crate::report(e));
+        }
+        last.unwrap_or_else(|| Error::failed("check failed"))
     })?;
     let warnings = &report.warnings;
     warn_all(warnings);
@@ -45,4 +50,19 @@ pub fn run(p: &Project) -> Result<u8> {
         plural(warnings.len())
     ))?;
     Ok(0)
+}
+
+/// The errors of a failure, in order, each with its note.
+fn flatten(failure: CheckFailure, out: &mut Vec<Error>) {
+    match failure {
+        CheckFailure::Issue { number, error } => out.push(error.with_note(format!(
+            "this came up while rendering issue {number} of the plan"
+        ))),
+        CheckFailure::Other(error) => out.push(error),
+        CheckFailure::Several(all) => {
+            for one in all {
+                flatten(one, out);
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Output helpers the commands share: a send as it runs (notices, the
+//! Output helpers the commands share: a send as it runs (its start, then a
 //! progress bar or log lines) and the report of invalid subscriber rows.
 
 use std::path::Path;
@@ -6,10 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use super::emit;
-use crate::campaign::{Notice, Observer, Start};
+use crate::campaign::{Observer, Start};
 use crate::deliver::{self, Summary};
-use crate::error::Result;
 use crate::subscribers::InvalidRow;
 
 /// How many invalid rows a report lists before it sums up the rest.
@@ -41,9 +39,9 @@ pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The run as it goes: notices on standard output, the start and the
-/// progress on standard error. After [`Terminal::catch_signals`], SIGINT
-/// and SIGTERM set `stop` instead of ending the process.
+/// The run as it goes: the start and the progress on standard error.
+/// After [`Terminal::catch_signals`], SIGINT and SIGTERM set `stop`
+/// instead of ending the process.
 pub struct Terminal {
     stop: Arc<AtomicBool>,
     progress: Option<Progress>,
@@ -70,14 +68,6 @@ impl Terminal {
 }
 
 impl Observer for Terminal {
-    fn notice(&mut self, notice: Notice) -> Result<()> {
-        match notice {
-            Notice::CfpClosedShowingFinal => emit(
-                "note: the CFP has closed, so a real send would send nothing; showing the final issue\n",
-            ),
-        }
-    }
-
     fn started(&mut self, start: &Start<'_>) {
         eprintln!(
             "sending issue {} \"{}\" via {}",
@@ -114,9 +104,15 @@ impl Progress {
             let b = indicatif::ProgressBar::new(n);
             b.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} messages, {per_sec}, ETA {eta} {msg}",
+                    "{bar:30} {pos}/{len} messages, {rate}, ETA {eta} {msg}",
                 )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(s.per_sec()));
+                    },
+                ),
             );
             b
         });
@@ -136,10 +132,13 @@ impl Progress {
                 b.set_message(format!("(failed {}, pending {})", s.failed, s.pending));
             }
             None if self.last.elapsed() >= Duration::from_secs(5) => {
-                let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+                let per_sec = done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
                 eprintln!(
-                    "progress: {done} done (sent {}, failed {}, pending {}), {rate:.0} messages/s",
-                    s.sent, s.failed, s.pending
+                    "progress: {done} done (sent {}, failed {}, pending {}), {}",
+                    s.sent,
+                    s.failed,
+                    s.pending,
+                    rate(per_sec)
                 );
                 self.last = Instant::now();
             }
@@ -156,5 +155,43 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.finish();
         }
+    }
+}
+
+/// A rate for people: whole messages per second with thousands separated
+/// (`4,809 messages/s`), one decimal below 10 (`2.5 messages/s`).
+pub fn rate(per_sec: f64) -> String {
+    let per_sec = if per_sec.is_finite() {
+        per_sec.max(0.0)
+    } else {
+        0.0
+    };
+    if per_sec < 9.95 {
+        return format!("{per_sec:.1} messages/s");
+    }
+    let whole = format!("{:.0}", per_sec);
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} messages/s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn rates_are_rounded_for_people() {
+        assert_eq!(rate(4808.9055), "4,809 messages/s");
+        assert_eq!(rate(1_234_567.4), "1,234,567 messages/s");
+        assert_eq!(rate(999.5), "1,000 messages/s");
+        assert_eq!(rate(12.3), "12 messages/s");
+        assert_eq!(rate(2.46), "2.5 messages/s");
+        assert_eq!(rate(0.0), "0.0 messages/s");
+        assert_eq!(rate(f64::INFINITY), "0.0 messages/s");
     }
 }

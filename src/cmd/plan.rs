@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use serde_json::json;
+use unicode_width::UnicodeWidthStr;
 
 use super::emit;
 use crate::error::Result;
@@ -66,13 +67,14 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
     let rows: Vec<[String; 5]> = rows
         .iter()
         .map(|i| {
-            let cats = if i.kind == IssueKind::LastCall {
-                format!(
+            let cats = match i.kind {
+                IssueKind::LastCall => format!(
                     "LAST CALL (all {} scheduled categories)",
                     i.categories.len()
-                )
-            } else {
-                i.categories.join(", ")
+                ),
+                IssueKind::Reminder if i.categories.is_empty() => "REMINDER".into(),
+                IssueKind::Reminder => format!("REMINDER + {}", i.categories.join(", ")),
+                IssueKind::Weekly => i.categories.join(", "),
             };
             [
                 i.number.to_string(),
@@ -90,10 +92,12 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
         "Days left".into(),
         "State".into(),
     ];
+    // Columns are as wide as their widest cell on a terminal (an emoji or
+    // a CJK character takes two columns), not in characters.
     let width = |k: usize| {
         rows.iter()
-            .map(|r| r[k].chars().count())
-            .chain([head[k].chars().count()])
+            .map(|r| r[k].width())
+            .chain([head[k].width()])
             .max()
             .unwrap_or(0)
     };
@@ -101,16 +105,12 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
     for r in std::iter::once(&head).chain(rows.iter()) {
         let _ = writeln!(
             out,
-            "{:>w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
+            "{}  {}  {}  {}  {}",
+            pad(&r[0], w[0], Align::Right),
+            pad(&r[1], w[1], Align::Left),
+            pad(&r[2], w[2], Align::Left),
+            pad(&r[3], w[3], Align::Right),
             r[4],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3]
         );
     }
     if !p.plan.unscheduled.is_empty() {
@@ -121,4 +121,36 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
         );
     }
     out
+}
+
+/// Which side of a column a cell keeps to.
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// `cell` padded with spaces to `width` terminal columns.
+fn pad(cell: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.width()));
+    match align {
+        Align::Left => format!("{cell}{fill}"),
+        Align::Right => format!("{fill}{cell}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_padded_to_terminal_columns_not_characters() {
+        assert_eq!(pad("API", 6, Align::Left), "API   ");
+        assert_eq!(pad("7", 3, Align::Right), "  7");
+        // An emoji and a CJK character take two columns each.
+        assert_eq!(pad("🚀 Go", 6, Align::Left), "🚀 Go ");
+        assert_eq!(pad("日本", 6, Align::Left), "日本  ");
+        assert_eq!(pad("Café", 5, Align::Left), "Café ");
+        assert_eq!(pad("too wide", 3, Align::Left), "too wide");
+    }
 }

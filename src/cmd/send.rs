@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::emit;
-use super::output::{Terminal, invalid_rows, plural};
+use super::output::{Terminal, invalid_rows, plural, rate};
 use crate::campaign::{
     self, DryRunReport, NothingDue, SendOutcome, SendReport, SendRequest, TestReport,
 };
@@ -28,7 +28,18 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
         terminal.catch_signals();
     }
     match campaign::send(p, &req, &mut terminal)? {
-        SendOutcome::NothingDue(why) => emit(&nothing_due(why))?,
+        SendOutcome::NothingDue(why, refreshed) => {
+            emit(&nothing_due(why, args.dry_run))?;
+            // Said only when the pages changed (once, after the close).
+            if let Some(r) = refreshed.filter(|r| r.archive.written > 0 || r.feed_changed) {
+                let lead = if args.dry_run {
+                    "a real send would republish the feed and archive now that the CFP has closed: "
+                } else {
+                    "the CFP has closed: "
+                };
+                emit(&format!("{lead}{}", r.summary(p)))?;
+            }
+        }
         SendOutcome::Test(report) => emit(&test(&report))?,
         SendOutcome::DryRun(report) => emit(&dry_run(p, &report))?,
         SendOutcome::Sent(report) => {
@@ -43,8 +54,15 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn nothing_due(why: NothingDue) -> String {
-    match why {
+/// Why nothing goes out. A dry run says exactly what the same send would,
+/// and how to rehearse an issue anyway.
+fn nothing_due(why: NothingDue, dry_run: bool) -> String {
+    let lead = if dry_run {
+        "dry run: nothing was sent or written\n"
+    } else {
+        ""
+    };
+    let said = match why {
         NothingDue::CfpClosed => {
             "nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n".into()
         }
@@ -52,15 +70,24 @@ fn nothing_due(why: NothingDue) -> String {
             let next = first
                 .map(|i| {
                     format!(
-                        "; issue 1 goes out {}",
+                        "; issue {} goes out {}",
+                        i.number,
                         i.send_at.format("%a %Y-%m-%d %H:%M %Z")
                     )
                 })
                 .unwrap_or_default();
-            format!("nothing to send yet{next}\n")
+            let rehearse = match first {
+                Some(i) if dry_run => format!(
+                    "note: `send --dry-run --issue {} --force` rehearses it now\n",
+                    i.number
+                ),
+                _ => String::new(),
+            };
+            format!("nothing to send yet{next}\n{rehearse}")
         }
         NothingDue::EmptyPlan => String::new(),
-    }
+    };
+    format!("{lead}{said}")
 }
 
 fn test(r: &TestReport) -> String {
@@ -77,7 +104,7 @@ fn sent(p: &Project, r: &SendReport) -> String {
     let (s, c) = (&r.summary, &r.counts);
     let secs = r.elapsed.as_secs_f64();
     let mut out = format!(
-        "issue {} \"{}\": sent {}, failed {}, pending {} (this run); suppressed {}, already done {}, invalid rows {}; {:.1} s, {:.0} messages/s\nin the state: sent {}, failed {}, pending {}\n",
+        "issue {} \"{}\": sent {}, failed {}, pending {} (this run); suppressed {}, already done {}, invalid rows {}; {:.1} s, {}\nin the state: sent {}, failed {}, pending {}\n",
         r.issue,
         r.subject,
         s.sent,
@@ -87,7 +114,7 @@ fn sent(p: &Project, r: &SendReport) -> String {
         s.already_done,
         s.invalid.len(),
         secs,
-        s.sent as f64 / secs.max(1e-9),
+        rate(s.sent as f64 / secs.max(1e-9)),
         c.sent,
         c.failed,
         c.pending
@@ -138,7 +165,7 @@ fn dry_run(p: &Project, r: &DryRunReport) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out.push_str(&format!(
-        "feed: would write {} ({} item{}) and the archive {} ({} issue page{})\n",
+        "feed: would write {} ({} item{}) and the archive in {}/ ({} issue page{} and the index)\n",
         p.config.feed.path.display(),
         r.feed_items,
         plural(r.feed_items),

@@ -5,26 +5,43 @@ use chrono::{DateTime, Utc};
 
 use super::{Composer, Recipient};
 use crate::error::{Error, Result};
-use crate::render::{Renderer, SubscriberContext};
+use crate::render::{IssueContext, IssueEmail, Renderer, SubscriberContext};
 use crate::subscribers::Subscriber;
 
-/// Everything needed to build one recipient's message.
+/// Everything needed to build one recipient's message: the issue's email
+/// rendered once, personalized for each recipient.
 pub struct Messages<'a> {
-    /// Loaded templates.
-    pub renderer: &'a Renderer,
-    /// The issue context as a Tera context, built once.
-    pub base: tera::Context,
+    /// The issue's email, rendered once.
+    email: IssueEmail<'a>,
     /// Headers and tokens.
-    pub composer: &'a Composer,
+    composer: &'a Composer,
     /// The issue number.
-    pub number: u32,
+    number: u32,
     /// The subject as sent.
-    pub subject: String,
+    subject: String,
     /// The Date header.
-    pub now: DateTime<Utc>,
+    now: DateTime<Utc>,
 }
 
-impl Messages<'_> {
+impl<'a> Messages<'a> {
+    /// Renders the issue's email once (everything but the personal
+    /// blocks), for messages with `subject` dated `now`.
+    pub fn new(
+        renderer: &'a Renderer,
+        issue: &IssueContext,
+        composer: &'a Composer,
+        subject: String,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        Ok(Messages {
+            email: renderer.issue_email(issue)?,
+            composer,
+            number: issue.issue.number,
+            subject,
+            now,
+        })
+    }
+
     /// The complete message for `sub`, and its Message-ID.
     pub fn message(&self, sub: &Subscriber) -> Result<(lettre::Message, String)> {
         let sc = SubscriberContext {
@@ -33,7 +50,7 @@ impl Messages<'_> {
             fields: sub.fields.iter().cloned().collect(),
             unsubscribe_url: self.composer.unsubscribe_url(&sub.key).unwrap_or_default(),
         };
-        let (html, text) = self.renderer.email_parts(&self.base, &sc)?;
+        let (html, text) = self.email.parts(Some(&sc))?;
         let to = Recipient {
             email: &sub.email,
             key: &sub.key,

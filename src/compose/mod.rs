@@ -61,7 +61,8 @@ pub struct Composer {
     list_id: String,
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
-    secret: Option<Vec<u8>>,
+    /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
+    mac: Option<Hmac<Sha256>>,
     /// `delivery.return_path` (VERP), with its `{token}` placeholder.
     return_path: Option<String>,
 }
@@ -112,7 +113,9 @@ impl Composer {
             list_id,
             unsubscribe_url: config.unsubscribe.url.clone(),
             unsubscribe_mailto: config.unsubscribe.mailto.clone(),
-            secret: secret.filter(|s| !s.is_empty()).map(String::into_bytes),
+            mac: secret
+                .filter(|s| !s.is_empty())
+                .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
             return_path: config.delivery.return_path.clone(),
         })
     }
@@ -143,9 +146,9 @@ impl Composer {
     /// `key`: the VERP return path when one is configured and the secret
     /// is set, else the From address.
     pub fn envelope_sender(&self, issue: u32, key: &str) -> Result<lettre::Address> {
-        match (&self.return_path, &self.secret) {
-            (Some(template), Some(secret)) => {
-                let addr = crate::bounces::verp::return_path(template, secret, issue, key);
+        match (&self.return_path, &self.mac) {
+            (Some(template), Some(mac)) => {
+                let addr = crate::bounces::verp::return_path(template, mac, issue, key);
                 addr.parse().map_err(|e| {
                     Error::input(format!(
                         "delivery.return_path gives `{addr}`, not an address"
@@ -159,32 +162,41 @@ impl Composer {
 
     /// Whether the secret is available.
     pub fn has_secret(&self) -> bool {
-        self.secret.is_some()
+        self.mac.is_some()
     }
 
     /// The unsubscribe token of a normalized address ("" without a secret).
     pub fn token(&self, key: &str) -> String {
-        let Some(secret) = &self.secret else {
+        let Some(mac) = &self.mac else {
             return String::new();
         };
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-            return String::new();
-        };
+        let mut mac = mac.clone();
         mac.update(key.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// The personal one-click unsubscribe URL, if configured.
     pub fn unsubscribe_url(&self, key: &str) -> Option<String> {
+        self.unsubscribe_url_with(&self.token(key))
+    }
+
+    /// The one-click unsubscribe URL with `token`, if configured.
+    fn unsubscribe_url_with(&self, token: &str) -> Option<String> {
         self.unsubscribe_url
             .as_ref()
-            .map(|u| u.replace("{token}", &self.token(key)))
+            .map(|u| u.replace("{token}", token))
     }
 
     /// The stable Message-ID of (issue, recipient).
     pub fn message_id(&self, issue: u32, key: &str) -> String {
         let digest = Sha256::digest(format!("{issue}\n{key}").as_bytes());
-        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hex: String = digest
+            .iter()
+            .take(12)
+            .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+            .map(char::from)
+            .collect();
         format!("<issue{issue}.{hex}@{}>", self.domain)
     }
 
@@ -221,14 +233,12 @@ impl Composer {
             b = b.reply_to(r.clone());
         }
         let mut targets = Vec::new();
-        if let Some(url) = self.unsubscribe_url(to.key) {
+        let token = self.token(to.key);
+        if let Some(url) = self.unsubscribe_url_with(&token) {
             targets.push(format!("<{url}>"));
         }
         if let Some(m) = &self.unsubscribe_mailto {
-            targets.push(format!(
-                "<mailto:{m}?subject=unsubscribe%20{}>",
-                self.token(to.key)
-            ));
+            targets.push(format!("<mailto:{m}?subject=unsubscribe%20{token}>"));
         }
         if !targets.is_empty() {
             b = b.header(ListUnsubscribe(targets.join(", ")));

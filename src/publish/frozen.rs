@@ -4,11 +4,13 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::archive::MAX_NAME;
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::render::{IssueContext, Renderer};
 use crate::schedule::PlannedIssue;
 use crate::state::{FrozenIssue, State};
+use crate::topics::slug_bound;
 
 /// An issue's render context and subject, as subscribers get it.
 pub struct IssueAsSent {
@@ -60,6 +62,39 @@ pub fn decode(p: &Project, f: &FrozenIssue) -> Result<IssueContext> {
         ))
         .with_source(e)
     })
+}
+
+/// `ctx` with an archive path the file system can hold. An older version
+/// froze unbounded slugs, so a long category name gave a folder name no
+/// file system takes (`issues/1-very-long-.../`): writing it failed before
+/// the feed, so no feed item ever linked to it. Such a folder name is cut
+/// as slugs are now (the same way on every run), and the link follows;
+/// any other path is kept exactly as frozen.
+pub(crate) fn writable_path(mut ctx: IssueContext) -> IssueContext {
+    let old = ctx.issue.path.clone();
+    let fixed: Vec<String> = old
+        .split('/')
+        .map(|name| {
+            if name.len() <= MAX_NAME {
+                return name.to_string();
+            }
+            match name.split_once('-') {
+                Some((n, slug)) if n.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("{n}-{}", slug_bound(slug))
+                }
+                _ => slug_bound(name).to_string(),
+            }
+        })
+        .collect();
+    let new = fixed.join("/");
+    if new != old {
+        ctx.issue.url = match ctx.issue.url.strip_suffix(&old) {
+            Some(base) => format!("{base}{new}"),
+            None => ctx.issue.url.replace(&old, &new),
+        };
+        ctx.issue.path = new;
+    }
+    ctx
 }
 
 /// The record that freezes an issue at its first send.

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::feed::{self, Entry, PublishedIssue};
 use crate::fsutil::{self, Written};
 use crate::project::Project;
-use crate::render::context::{CfpContext, NewsletterContext, feed_file_name};
+use crate::render::context::{CfpContext, NewsletterContext, feed_file_name, long_date};
 use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
@@ -50,6 +50,8 @@ pub struct PublishReport {
     pub items: usize,
     /// Whether the feed file changed.
     pub feed_changed: bool,
+    /// Whether `deadline.ics` (beside the feed) changed.
+    pub calendar_changed: bool,
     /// The archive's files.
     pub archive: ArchiveReport,
 }
@@ -58,7 +60,7 @@ impl PublishReport {
     /// One line for people.
     pub fn summary(&self, p: &Project) -> String {
         format!(
-            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed)\n",
+            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed); calendar: {} ({})\n",
             p.config.feed.path.display(),
             self.items,
             if self.items == 1 { "" } else { "s" },
@@ -73,6 +75,12 @@ impl PublishReport {
             self.archive.written,
             self.archive.unchanged,
             self.archive.removed,
+            crate::calendar::path(&p.config).display(),
+            if self.calendar_changed {
+                "written"
+            } else {
+                "unchanged"
+            },
         )
     }
 }
@@ -103,7 +111,20 @@ pub fn render(p: &Project, renderer: &Renderer, state: Option<&State>) -> Result
     }
     let site = site(p);
     let pages = archive::pages(renderer, &site, &published)?;
-    let channel = feed::channel(&site.newsletter, &entries, p.config.feed.max_items);
+    archive::check_pages(&p.config.feed.archive_dir, &pages)?;
+    archive::writable(&p.config.feed.path)?;
+    let author = p
+        .config
+        .newsletter
+        .from
+        .as_deref()
+        .and_then(feed::Author::from_mailbox);
+    let channel = feed::channel(
+        &site.newsletter,
+        author.as_ref(),
+        &entries,
+        p.config.feed.max_items,
+    );
     let xml = feed::to_xml(&channel)?;
     let items = channel.items().len();
     Ok(Rendered {
@@ -129,11 +150,46 @@ pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<Publis
     }
     let archive = archive::write(&p.config.feed.archive_dir, &rendered.pages)?;
     let written = fsutil::write_if_changed(&p.config.feed.path, &rendered.xml)?;
+    let calendar = crate::calendar::publish(&p.config, state)?;
     Ok(PublishReport {
         issues: rendered.published.len(),
         items: rendered.items,
         feed_changed: written == Written::Changed,
+        calendar_changed: calendar == Written::Changed,
         archive,
+    })
+}
+
+/// What [`publish`] would write as of `p.now`, found by comparing the
+/// rendered files with those on disk; nothing is written or frozen (for
+/// `send --dry-run`).
+pub fn would_publish(
+    p: &Project,
+    renderer: &Renderer,
+    state: Option<&State>,
+) -> Result<PublishReport> {
+    let rendered = render(p, renderer, state)?;
+    let dir = &p.config.feed.archive_dir;
+    let same = |path: &std::path::Path, bytes: &[u8]| std::fs::read(path).is_ok_and(|b| b == bytes);
+    let mut report = ArchiveReport::default();
+    for page in &rendered.pages {
+        if same(&dir.join(&page.path), page.html.as_bytes()) {
+            report.unchanged += 1;
+        } else {
+            report.written += 1;
+        }
+    }
+    let listed = std::fs::read_to_string(dir.join(archive::MANIFEST)).unwrap_or_default();
+    report.removed = listed
+        .lines()
+        .filter(|l| !rendered.pages.iter().any(|p| p.path == *l) && dir.join(l).is_file())
+        .count();
+    Ok(PublishReport {
+        issues: rendered.published.len(),
+        items: rendered.items,
+        feed_changed: !same(&p.config.feed.path, &rendered.xml),
+        calendar_changed: crate::calendar::would_change(&p.config, state)?,
+        archive: report,
     })
 }
 
@@ -152,8 +208,9 @@ pub fn check_issue(p: &Project, renderer: &Renderer, context: IssueContext) -> R
         "feed_item.html",
         &Renderer::context(&published[0].context, None)?,
     )?;
-    archive::pages(renderer, &site(p), &published)?;
-    Ok(())
+    let pages = archive::pages(renderer, &site(p), &published)?;
+    archive::check_pages(&p.config.feed.archive_dir, &pages)?;
+    archive::writable(&p.config.feed.path)
 }
 
 /// What archive pages share, from the current configuration.
@@ -170,16 +227,20 @@ pub fn site(p: &Project) -> Site {
     } else {
         FeedHref::Absolute(newsletter.feed_url.clone())
     };
+    let cfp = &p.config.cfp;
     Site {
-        cfp: CfpContext::from_config(&p.config, p.config.cfp.days_left(p.now)),
+        cfp: CfpContext::from_config(&p.config, cfp.days_left(p.now)),
+        counted_on: long_date(&p.now.with_timezone(&cfp.timezone.tz)),
+        closed: p.now >= cfp.closes_at(),
         newsletter,
         feed,
     }
 }
 
-/// The published issues, newest first: every frozen one whose date has
-/// come, and every planned one whose send time has come, with the records
-/// that freeze the latter. A frozen record wins over the plan.
+/// The published issues, newest first: every frozen one (published for
+/// good, whatever `p.now` says: a run with an earlier `--now` never takes
+/// an issue back), and every planned one whose send time has come, with
+/// the records that freeze the latter. A frozen record wins over the plan.
 fn published(
     p: &Project,
     renderer: &Renderer,
@@ -195,14 +256,11 @@ fn published(
         let send_at = parse_time(p, f.number, &f.send_at)?;
         let published_at = parse_time(p, f.number, &f.published_at)?;
         // Sent early with --force: it went out when it was published.
-        let date = send_at.min(published_at);
-        if date <= p.now {
-            out.push(PublishedIssue {
-                context: decode(p, f)?,
-                subject: f.subject.clone(),
-                date,
-            });
-        }
+        out.push(PublishedIssue {
+            context: frozen::writable_path(decode(p, f)?),
+            subject: f.subject.clone(),
+            date: send_at.min(published_at),
+        });
     }
     for planned in p.plan.issues.iter().filter(|i| i.send_at <= p.now) {
         if frozen.iter().any(|f| f.number == planned.number) {
@@ -230,3 +288,6 @@ fn parse_time(p: &Project, number: u32, s: &str) -> Result<DateTime<FixedOffset>
         .with_source(e)
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -152,6 +152,26 @@ impl Sources {
         }
     }
 
+    /// Errors in template `alias` point into template `of` (a generated
+    /// template with the same byte offsets).
+    pub(super) fn alias(&mut self, alias: &str, of: &str) {
+        if let Some(entry) = self.map.get(of).cloned() {
+            self.map.insert(alias.to_string(), entry);
+        }
+    }
+
+    /// The source of template `name`, if it is loaded.
+    pub(super) fn source(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(|(_, src)| src.as_str())
+    }
+
+    /// Every loaded template's name and source.
+    pub(super) fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map
+            .iter()
+            .map(|(n, (_, src))| (n.as_str(), src.as_str()))
+    }
+
     /// The file a template came from, for messages.
     pub(super) fn origin(&self, name: &str) -> String {
         self.map

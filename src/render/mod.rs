@@ -10,8 +10,10 @@
 
 mod blocks;
 pub mod context;
+mod email;
 mod errors;
 pub mod markdown;
+mod reminder;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,7 @@ use tera::{Kwargs, State, Tera};
 
 use crate::error::{Error, Result};
 pub use context::{IssueContext, SubscriberContext};
+pub use email::{IssueEmail, PERSONAL_BLOCKS};
 use errors::Sources;
 
 /// The reserved prefix of built-in templates.
@@ -29,6 +32,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("subject.txt", include_str!("../../templates/subject.txt")),
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
+    (
+        "reminder_body.html",
+        include_str!("../../templates/reminder_body.html"),
+    ),
     (
         "issue_body.html",
         include_str!("../../templates/issue_body.html"),
@@ -56,6 +63,9 @@ pub struct Renderer {
     tera: Tera,
     /// Where each template came from, for messages.
     sources: Sources,
+    /// How `email.html` and `email.txt` are rendered (once, or whole per
+    /// subscriber).
+    email_modes: [email::Mode; 2],
 }
 
 impl Renderer {
@@ -90,11 +100,49 @@ impl Renderer {
             sources.file(name, path, &src);
             names.push((name.clone(), src));
         }
+        let email_modes = email::TEMPLATES.map(|t| {
+            let planned = email::plan(&sources, t);
+            names.extend(planned.templates);
+            for (alias, of) in planned.aliases {
+                sources.alias(&alias, &of);
+            }
+            planned.mode
+        });
         let mut tera = Tera::new();
         register_filters(&mut tera);
         tera.add_raw_templates(names.iter().map(|(n, s)| (n.as_str(), s.as_str())))
             .map_err(|e| sources.error(&e))?;
-        Ok(Renderer { tera, sources })
+        Ok(Renderer {
+            tera,
+            sources,
+            email_modes,
+        })
+    }
+
+    /// Why an email template is rendered whole for every subscriber
+    /// instead of once per issue (`file:line: ...`), one entry per such
+    /// template; empty when both are rendered once.
+    pub fn rendered_whole(&self) -> Vec<&str> {
+        self.email_modes
+            .iter()
+            .filter_map(|m| match m {
+                email::Mode::Whole { why } => Some(why.as_str()),
+                email::Mode::Once { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The issue's email rendered once (everything but the personal
+    /// blocks), ready to be personalized for each subscriber.
+    pub fn issue_email(&self, issue: &IssueContext) -> Result<IssueEmail<'_>> {
+        IssueEmail::render(self, Self::context(issue, None)?)
+    }
+
+    /// Renders block `block` of template `name` with `ctx`.
+    fn render_block(&self, name: &str, block: &str, ctx: &tera::Context) -> Result<String> {
+        self.tera
+            .render_block(name, block, ctx)
+            .map_err(|e| self.sources.error(&e))
     }
 
     /// Renders template `name` with `ctx`.
@@ -139,22 +187,19 @@ impl Renderer {
         issue: &IssueContext,
         subscriber: Option<&SubscriberContext>,
     ) -> Result<String> {
-        self.render("email.html", &Self::context(issue, subscriber)?)
+        Ok(self.issue_email(issue)?.parts(subscriber)?.0)
     }
 
     /// Both parts (html, text) for one subscriber, from an issue context
-    /// built once with [`Renderer::context`] (the send loop's hot path:
-    /// only the subscriber differs between recipients).
+    /// built with [`Renderer::context`]. This renders the issue's part
+    /// too: to send many messages, render it once with
+    /// [`Renderer::issue_email`] and call [`IssueEmail::parts`] for each.
     pub fn email_parts(
         &self,
         base: &tera::Context,
         subscriber: &SubscriberContext,
     ) -> Result<(String, String)> {
-        let mut ctx = base.clone();
-        ctx.insert("subscriber", subscriber);
-        let html = self.render("email.html", &ctx)?;
-        let text = tidy_text(&self.render("email.txt", &ctx)?);
-        Ok((html, text))
+        IssueEmail::render(self, base.clone())?.parts(Some(subscriber))
     }
 
     /// The plain-text part (`email.txt`), rendered from the same data.
@@ -165,8 +210,7 @@ impl Renderer {
         issue: &IssueContext,
         subscriber: Option<&SubscriberContext>,
     ) -> Result<String> {
-        let raw = self.render("email.txt", &Self::context(issue, subscriber)?)?;
-        Ok(tidy_text(&raw))
+        Ok(self.issue_email(issue)?.parts(subscriber)?.1)
     }
 }
 

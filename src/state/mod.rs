@@ -26,6 +26,7 @@
 //! stored as RFC 3339 text.
 
 mod bounces;
+mod calendar;
 mod deliveries;
 mod issues;
 mod lock;

@@ -59,7 +59,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "DROP INDEX deliveries_by_status;
      CREATE INDEX deliveries_not_sent ON deliveries (issue, status)
          WHERE status IN ('failed', 'pending');",
-    // 3: why each address is suppressed, and the bounce reports read.
+    // 3: the calendar event's last published close and its SEQUENCE
+    // (deadline.ics: an extension bumps it).
+    "CREATE TABLE calendar (
+         uid      TEXT PRIMARY KEY,
+         closes   TEXT NOT NULL,               -- RFC 3339
+         sequence INTEGER NOT NULL CHECK (sequence >= 0)
+     ) STRICT, WITHOUT ROWID;",
+    // 4: why each address is suppressed, and the bounce reports read.
     // Rows from before this step were all entered with `newsletter
     // unsubscribe` by the organizer (nothing else wrote them), so they
     // become `manual`.

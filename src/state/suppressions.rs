@@ -18,7 +18,7 @@ pub enum Reason {
     /// A complaint report (the subscriber marked the mail as spam).
     Complained,
     /// The organizer ran `newsletter unsubscribe`; also every suppression
-    /// recorded before reasons were (schema version 3).
+    /// recorded before reasons were (schema version 4).
     Manual,
 }
 

@@ -45,7 +45,7 @@ use serde::Serialize;
 
 use crate::error::{Diagnostic, Result};
 pub use names::plain_name;
-pub use slug::slugify;
+pub use slug::{MAX_SLUG, bound as slug_bound, slugify};
 
 /// A parsed topic list.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,6 +1,6 @@
 //! The binary run as a process on the shipped files and on fixture projects.
 
-use crate::support::project::{Project, assert_bad_input, newsletter, root, run_plain, text};
+use crate::support::project::{Project, assert_bad_input, cli, newsletter, root, run_plain, text};
 
 #[test]
 fn plan_on_the_shipped_files_lists_every_visible_category_on_mondays() {
@@ -200,9 +200,22 @@ fn init_writes_a_project_and_refuses_to_overwrite() {
         std::fs::read_to_string(proj.join("templates/email.html")).unwrap(),
         std::fs::read_to_string(root().join("templates/email.html")).unwrap()
     );
+    // A new organizer's first run warns of nothing but the secret a real
+    // send will need (the shipped config has an https one-click link).
     let out = run_plain(&proj, &["check", "--now", "2024-03-01"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    // A new organizer's first run warns of nothing.
+    assert!(
+        text(&out.stderr).starts_with("warning: unsubscribe.url is an https one-click link but the environment variable NEWSLETTER_UNSUBSCRIBE_SECRET")
+            && text(&out.stderr).lines().count() == 1,
+        "{}",
+        text(&out.stderr)
+    );
+    // With the secret exported, nothing at all.
+    let out = cli(&proj)
+        .args(["check", "--now", "2024-03-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "");
     assert!(
         text(&out.stdout).ends_with("; 0 warnings\n"),
@@ -238,4 +251,129 @@ fn check_lists_every_invalid_subscriber_row() {
         "{}",
         text(&out.stdout)
     );
+}
+
+#[test]
+fn check_fails_on_every_setting_a_command_would_reject() {
+    let from = "from = \"DjangoCon US Program Committee <program@djangocon.us>\"\n";
+    let base = "base_url = \"https://2024.djangocon.us/newsletter\"\n";
+    // (lines removed, what check names, a command that exits 2 without it)
+    let cases: [(&[&str], &[&str], &[&str]); 3] = [
+        (
+            &[from],
+            &["[newsletter] from"],
+            &["preview", "--format", "eml"],
+        ),
+        (&[base], &["[newsletter] base_url"], &["feed"]),
+        (
+            &[from, base],
+            &["[newsletter] from", "[newsletter] base_url"],
+            &["send"],
+        ),
+    ];
+    for (removed, named, command) in cases {
+        let dir = Project::new().shipped_subscribers().build();
+        for line in removed {
+            crate::support::project::edit(dir.path(), "config.toml", line, "");
+        }
+        let before = crate::support::project::tree_with_folders(dir.path());
+        let o = cli(dir.path())
+            .args(["check", "--now", "2024-03-20"])
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{removed:?}: {err}");
+        for n in named {
+            assert!(err.contains(n), "{n} missing from\n{err}");
+        }
+        assert!(!text(&o.stdout).contains("ok:"), "{}", text(&o.stdout));
+        // The command it protects is refused too, and nothing was written.
+        let o = cli(dir.path())
+            .args(command)
+            .args(["--now", "2024-03-20"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command:?}: {}", text(&o.stderr));
+        assert_eq!(
+            crate::support::project::tree_with_folders(dir.path()),
+            before
+        );
+    }
+}
+
+#[test]
+fn check_warns_about_each_secret_a_real_send_needs() {
+    let smtp = crate::support::project::Smtp {
+        username: Some("program@djangocon.us".into()),
+        ..crate::support::project::Smtp::new(2525)
+    };
+    let dir = Project::new().smtp(&smtp).shipped_subscribers().build();
+    let check = |unsubscribe: Option<&str>, password: Option<&str>| {
+        let mut c = newsletter(dir.path());
+        c.args(["check", "--now", "2024-03-20"]);
+        for (var, value) in [
+            ("NEWSLETTER_UNSUBSCRIBE_SECRET", unsubscribe),
+            ("NEWSLETTER_SMTP_PASSWORD", password),
+        ] {
+            match value {
+                Some(v) => c.env(var, v),
+                None => c.env_remove(var),
+            };
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        text(&o.stderr)
+    };
+    let all_set = check(Some("k"), Some("pw"));
+    assert!(
+        !all_set.contains("a real send would be refused"),
+        "{all_set}"
+    );
+    let none = check(None, None);
+    assert!(
+        none.contains("NEWSLETTER_UNSUBSCRIBE_SECRET (unsubscribe.secret_env) is not set or empty")
+            && none.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is not set"),
+        "{none}"
+    );
+    let empty = check(Some(""), Some(""));
+    assert!(
+        empty
+            .contains("NEWSLETTER_UNSUBSCRIBE_SECRET (unsubscribe.secret_env) is not set or empty")
+            && empty.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+        "{empty}"
+    );
+}
+
+#[test]
+fn the_plan_table_lines_up_with_emoji_and_wide_characters() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = Project::new().build();
+    crate::support::project::edit(
+        dir.path(),
+        "content/topics.md",
+        "\nPerformance\n",
+        "\n🚀 Performance 日本語\n",
+    );
+    crate::support::project::edit(dir.path(), "content/topics.md", "\nAPI\n", "\nAPIs ✨\n");
+    let o = run_plain(dir.path(), &["plan", "--now", "2024-03-20"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(s.contains("🚀 Performance 日本語"), "{s}");
+    let table: Vec<&str> = s
+        .split("\n\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(table.len() > 10, "{s}");
+    // Every column ends at the same terminal column on every line: the
+    // text before the last column (the state) is equally wide, which it
+    // is only if the categories are padded by display width (the days
+    // left, right-aligned, follow them).
+    let widths: Vec<usize> = table
+        .iter()
+        .map(|l| l[..l.trim_end().rfind(' ').unwrap()].width())
+        .collect();
+    assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}\n{s}");
 }

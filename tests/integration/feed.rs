@@ -285,21 +285,58 @@ fn the_archive_has_a_page_per_item_link_and_its_relative_links_resolve_on_disk()
 }
 
 #[test]
-fn an_earlier_now_removes_pages_of_issues_not_yet_out_but_keeps_other_files() {
+fn an_earlier_now_never_takes_back_a_frozen_issue_and_keeps_other_files() {
     let dir = Project::new().shipped_subscribers().build();
     feed(dir.path(), "2024-03-20");
+    // Everything but the index, whose countdown is counted on the day.
+    let public = || {
+        let mut t = tree(&dir.path().join("public"));
+        t.remove(Path::new("index.html")).unwrap();
+        t
+    };
+    let before = public();
     let mine = dir.path().join("public/robots.txt");
     std::fs::write(&mine, "User-agent: *\n").unwrap();
-    let said = feed(dir.path(), "2024-03-12");
-    assert!(said.contains("1 removed"), "{said}");
-    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
-    assert_eq!(item_numbers(&channel), [2, 1]);
-    assert!(
-        !dir.path()
-            .join("public/issues/3-novel-uses-for-django")
-            .exists()
+    // Issues 1-3 are frozen: a week earlier, and before the first issue,
+    // the feed and the archive still hold all three, byte for byte.
+    for when in ["2024-03-12", "2024-03-01"] {
+        let said = feed(dir.path(), when);
+        assert!(
+            said.contains("0 removed") && said.contains("3 items"),
+            "{said}"
+        );
+        let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+        assert_eq!(item_numbers(&channel), [3, 2, 1]);
+        let mut now = public();
+        assert!(now.remove(Path::new("robots.txt")).is_some());
+        let changed: Vec<_> = before
+            .iter()
+            .filter(|(p, b)| now.get(*p) != Some(b))
+            .collect();
+        assert!(
+            changed.is_empty() && now.len() == before.len(),
+            "{when}: {:?}",
+            changed.iter().map(|c| c.0).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn an_issue_sent_early_stays_published_at_an_earlier_now() {
+    let dir = Project::new().shipped_subscribers().build();
+    let o = run(
+        dir.path(),
+        &["send", "--issue", "3", "--force", "--now", "2024-03-13"],
     );
-    assert!(mine.is_file());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = dir
+        .path()
+        .join("public/issues/3-novel-uses-for-django/index.html");
+    let html = std::fs::read(&page).unwrap();
+    feed(dir.path(), "2024-03-05");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    assert_eq!(item_numbers(&channel), [3, 2, 1]);
+    assert_eq!(std::fs::read(&page).unwrap(), html);
 }
 
 #[test]
@@ -373,4 +410,118 @@ fn the_feed_is_pinned_by_a_snapshot() {
     )
     .unwrap();
     insta::assert_snapshot!("archive_issue2_2024_03_20", page);
+}
+
+/// `s` as an HTML reader shows it: the five escapes decoded (the only
+/// references the feed writes). A `<` left in `s` is markup, not text.
+fn html_text(s: &str) -> String {
+    assert!(!s.contains('<'), "markup in a description: {s}");
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Every item's `<description>` as XML gives it (CDATA or not), by link.
+fn descriptions(xml: &str) -> BTreeMap<String, String> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("item"))
+        .map(|item| {
+            let child = |name: &str| {
+                item.children()
+                    .find(|c| c.has_tag_name(name))
+                    .map(|c| c.text().unwrap_or("").to_string())
+                    .unwrap()
+            };
+            (child("link"), child("description"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_description_is_html_that_shows_exactly_the_text_links_and_markup_included() {
+    let dir = Project::new().shipped_subscribers().build();
+    edit(
+        dir.path(),
+        "content/topics.md",
+        "* Django profiling\n",
+        "* Django profiling\n* Watch <script>alert(\"x\")</script> & 'friends' <img src=x onerror=alert(1)>\n",
+    );
+    edit(
+        dir.path(),
+        "config.toml",
+        "description = \"One topic idea a week",
+        "description = \"<b>Talks</b> & <https://djangocon.us> -- one topic idea a week",
+    );
+    feed(dir.path(), "2024-05-01");
+    let xml = feed_xml(dir.path());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let channel_description = doc
+        .descendants()
+        .find(|n| n.has_tag_name("channel"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("description")))
+        .and_then(|d| d.text())
+        .unwrap();
+    assert!(
+        html_text(channel_description)
+            .starts_with("<b>Talks</b> & <https://djangocon.us> -- one topic idea a week"),
+        "{channel_description}"
+    );
+    let all = descriptions(&xml);
+    let shown = |slug: &str| {
+        let (_, d) = all
+            .iter()
+            .find(|(link, _)| link.contains(slug))
+            .unwrap_or_else(|| panic!("no item {slug} in {all:?}"));
+        html_text(d)
+    };
+    assert_eq!(
+        shown("1-performance"),
+        "Performance: Django profiling · Watch <script>alert(\"x\")</script> & 'friends' <img src=x onerror=alert(1)> · Database optimization at scale"
+    );
+    assert!(
+        shown("python-packaging").contains(
+            "including uv package manager <https://github.com/astral-sh/uv> · Adventures"
+        ),
+        "{all:?}"
+    );
+    // Every other item too: plain text, escaped, nothing lost.
+    for d in all.values() {
+        html_text(d);
+    }
+    // feed-rs (Rust feed readers) reads the same text.
+    let parsed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    for entry in &parsed.entries {
+        let summary = entry.summary.as_ref().unwrap();
+        assert_eq!(
+            html_text(&summary.content),
+            html_text(&all[&entry.links[0].href])
+        );
+    }
+}
+
+#[test]
+fn the_channel_and_every_item_name_the_author_from_newsletter_from() {
+    let dir = Project::new().shipped_subscribers().build();
+    feed(dir.path(), "2024-03-20");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    let author = "program@djangocon.us (DjangoCon US Program Committee)";
+    assert_eq!(channel.managing_editor(), Some(author));
+    assert_eq!(channel.items().len(), 3);
+    for item in channel.items() {
+        assert_eq!(item.author(), Some(author));
+    }
+    // A bare address is an author too; no `from` means no author at all.
+    edit(
+        dir.path(),
+        "config.toml",
+        "from = \"DjangoCon US Program Committee <program@djangocon.us>\"",
+        "from = \"cfp@example.org\"",
+    );
+    feed(dir.path(), "2024-03-27");
+    let channel = rss::Channel::read_from(feed_xml(dir.path()).as_bytes()).unwrap();
+    assert_eq!(channel.managing_editor(), Some("cfp@example.org"));
+    assert_eq!(channel.items()[0].author(), Some("cfp@example.org"));
 }

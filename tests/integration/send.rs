@@ -31,7 +31,16 @@ fn dry_run_composes_everything_and_writes_nothing() {
     );
     assert!(s.contains("recipients: 10 (first: ana.lima@example.com, bob@example.org, zoe.angstrom@example.net)"), "{s}");
     assert!(s.contains("0 invalid rows"), "{s}");
-    assert!(s.contains("transport: outbox"), "{s}");
+    assert!(
+        s.contains("\ntransport: the outbox folder outbox/ (one .eml file per message)\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "\nfeed: would write public/feed.xml (3 items) and the archive in public/ (3 issue pages and the index)\n"
+        ),
+        "{s}"
+    );
     assert_eq!(
         tree_with_folders(dir.path()),
         before,
@@ -378,6 +387,27 @@ fn a_terminal_gets_a_progress_bar_with_total_and_eta() {
     assert_eq!(o.status.code(), Some(0), "{all}");
     assert!(all.contains("/10 messages"), "{all}");
     assert!(all.contains("ETA"), "{all}");
+    // The rate is rounded for people: `4,809 messages/s` or `2.5
+    // messages/s`, never `4,808.9055/s`.
+    let rates: Vec<&str> = all
+        .split("10 messages, ")
+        .skip(1)
+        .filter_map(|rest| rest.split(", ETA").next())
+        .collect();
+    assert!(!rates.is_empty(), "{all}");
+    for r in rates {
+        let number = r
+            .strip_suffix(" messages/s")
+            .unwrap_or_else(|| panic!("{r:?}"));
+        let decimals = number.split('.').nth(1).map_or(0, str::len);
+        assert!(
+            decimals <= 1
+                && number
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.'),
+            "{r:?}"
+        );
+    }
     // Off a terminal (cron) there is no bar, only the summary.
     let other = Project::new().shipped_subscribers().build();
     let plain = run(other.path(), &["send", "--now", "2024-03-20"]);
@@ -396,4 +426,91 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .ok_or(())
+}
+
+#[test]
+fn a_dry_run_reports_exactly_what_the_send_would_do_before_the_cfp_and_after_it() {
+    // Before the first issue (and before the CFP opens), after the close,
+    // and at the first issue's send time.
+    let cases = [
+        (
+            "2024-03-01",
+            Some("nothing to send yet; issue 1 goes out Mon 2024-03-04 09:00 EST\n"),
+        ),
+        (
+            "2024-03-04T13:59:00Z",
+            Some("nothing to send yet; issue 1 goes out Mon 2024-03-04 09:00 EST\n"),
+        ),
+        (
+            "2024-05-18T04:00:00Z",
+            Some("nothing to send: the CFP has closed (use --issue N to send an issue anyway)\n"),
+        ),
+        ("2024-03-04T14:00:00Z", None),
+    ];
+    for (now, nothing) in cases {
+        let dir = Project::new().shipped_subscribers().build();
+        let before = tree_with_folders(dir.path());
+        let dry = run(dir.path(), &["send", "--dry-run", "--now", now]);
+        assert_eq!(dry.status.code(), Some(0), "{now}: {}", text(&dry.stderr));
+        let said = text(&dry.stdout);
+        assert_eq!(tree_with_folders(dir.path()), before, "{now}");
+        let real = run(dir.path(), &["send", "--now", now]);
+        assert_eq!(real.status.code(), Some(0), "{now}: {}", text(&real.stderr));
+        match nothing {
+            Some(line) => {
+                assert_eq!(text(&real.stdout), line, "{now}");
+                assert!(
+                    said.starts_with("dry run: nothing was sent or written\n")
+                        && said.contains(line)
+                        && !said.contains("recipients"),
+                    "{now}: {said}"
+                );
+                assert_eq!(tree_with_folders(dir.path()), before, "{now}");
+            }
+            None => {
+                assert!(said.contains("issue 1 \""), "{now}: {said}");
+                assert!(text(&real.stdout).contains("issue 1 \""), "{now}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_smtp_password_is_refused_before_anything_is_sent_or_written() {
+    // Nothing listens on the port: a refusal must come before connecting.
+    let smtp = crate::support::project::Smtp {
+        username: Some("program@djangocon.us".into()),
+        ..crate::support::project::Smtp::new(9)
+    };
+    let dir = Project::new().smtp(&smtp).shipped_subscribers().build();
+    let before = tree_with_folders(dir.path());
+    for args in [
+        &["send", "--now", "2024-03-20"][..],
+        &["send", "--to", "ana@example.com", "--now", "2024-03-20"],
+    ] {
+        let o = crate::support::project::cli(dir.path())
+            .args(args)
+            .env("NEWSLETTER_SMTP_PASSWORD", "")
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+            "{err}"
+        );
+        assert_eq!(tree_with_folders(dir.path()), before, "{args:?}");
+    }
+    // The dry run warns in the same words and exits 0.
+    let o = crate::support::project::cli(dir.path())
+        .args(["send", "--dry-run", "--now", "2024-03-20"])
+        .env("NEWSLETTER_SMTP_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("a real send would be refused: smtp.username is set but the environment variable NEWSLETTER_SMTP_PASSWORD (smtp.password_env) is empty"),
+        "{}",
+        text(&o.stdout)
+    );
 }

@@ -103,7 +103,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
@@ -121,6 +121,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
         [
             "bounce_reports",
             "bounces",
+            "calendar",
             "deliveries",
             "issues",
             "suppressions"
@@ -184,7 +185,7 @@ fn a_database_from_a_newer_binary_is_refused() {
     let err = State::open(&path).unwrap_err();
     assert_names_file(&err, &path);
     assert!(
-        err.message().contains("schema version is 4"),
+        err.message().contains("schema version is 5"),
         "{}",
         err.message()
     );
