@@ -99,11 +99,13 @@ pub fn run(config: &Config, req: &Request) -> Result<Summary> {
         .filter_map(|m| report::parse(&m.bytes).map(|r| (m.place, r)))
         .collect();
     summary.not_a_bounce = summary.messages - reports.len();
-    // Without a state database nothing was ever sent: nothing can match.
-    let mut state = match State::open_existing(&config.state.path)? {
-        Some(_) if reports.is_empty() => None,
-        Some(_) => Some(State::open(&config.state.path)?),
-        None => None,
+    // Without a state database nothing was ever sent: nothing can match,
+    // and none is created.
+    let path = &config.state.path;
+    let mut state = if reports.is_empty() || !path.exists() {
+        None
+    } else {
+        Some(State::open(path)?)
     };
     let mut processed = Vec::new();
     for (place, report) in reports {
