@@ -14,7 +14,7 @@ use crate::suppress::{self, Change, Given};
 pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
     let Some(state) = State::open_existing(&config.state.path)? else {
         emit(if json {
-            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"unsubscribed\": 0, \"bounced\": 0, \"complained\": 0, \"manual\": 0}}\n"
+            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"bounced\": 0, \"complained\": 0, \"manual\": 0, \"unsubscribed\": 0}}\n"
         } else {
             "nothing published yet (no state database)\n"
         })?;
@@ -61,10 +61,11 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             json!({
                 "issues": list,
                 "suppressed": suppressed,
+                // By name, as in the answer without a state database.
                 "suppressed_by_reason": Reason::ALL
                     .iter()
-                    .map(|&r| (r.as_str().to_string(), json!(reasons.get(r))))
-                    .collect::<serde_json::Map<_, _>>(),
+                    .map(|&r| (r.as_str(), reasons.get(r)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
             })
         ))?;
     } else {
