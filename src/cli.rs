@@ -64,6 +64,8 @@ pub enum Command {
     },
     /// Record addresses that must never receive anything again.
     Unsubscribe(UnsubscribeArgs),
+    /// Read bounces and complaints from Maildir folders or mbox files.
+    Bounces(BouncesArgs),
     /// Run the web server: subscribe, confirm and one-click unsubscribe
     /// pages, and the archive and feed.
     Serve(ServeArgs),
@@ -164,6 +166,18 @@ pub struct UnsubscribeArgs {
     /// Re-subscribe: remove the suppression instead.
     #[arg(long)]
     pub undo: bool,
+}
+
+/// `newsletter bounces`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct BouncesArgs {
+    /// Maildir folders (holding cur/ and new/), mbox files, or files of one message each.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Delete the bounces and complaints that were recorded (never other mail).
+    #[arg(long)]
+    pub delete: bool,
 }
 
 #[cfg(test)]

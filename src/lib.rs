@@ -11,6 +11,7 @@
 
 pub(crate) mod archive;
 pub mod audience;
+pub mod bounces;
 pub mod calendar;
 pub mod campaign;
 pub mod check;

@@ -57,12 +57,11 @@ pub fn unsubscribe(
     tokens: &Tokens,
     token: &str,
     now: DateTime<Utc>,
-    reason: &str,
 ) -> Result<Option<Member>> {
     let Some(member) = resolve(state, tokens, token)? else {
         return Ok(None);
     };
-    state.suppress_because(&member.key, now, reason)?;
+    state.suppress(std::slice::from_ref(&member.key), now)?;
     Ok(Some(member))
 }
 

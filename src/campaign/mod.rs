@@ -151,7 +151,8 @@ pub fn send<'a>(
     let composer = p.composer()?;
     if !req.dry_run && missing_secret(&composer) {
         return Err(Error::input(format!(
-            "unsubscribe.url is an https one-click link but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            "{} but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            composer.secret_needed_by(),
             p.config.unsubscribe.secret_env
         )));
     }

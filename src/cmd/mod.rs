@@ -3,6 +3,7 @@
 //! code. Output goes through [`emit`] so a closed pipe is not a crash;
 //! helpers the commands share live here and in [`output`].
 
+mod bounces;
 mod check;
 mod feed;
 mod init;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             let p = Project::load(&cli.config, now_arg)?;
             status::unsubscribe(&p, &args)
         }
+        Command::Bounces(args) => bounces::run(&cli.config, now_arg, &args),
     }
 }
 

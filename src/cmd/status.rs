@@ -8,14 +8,14 @@ use crate::cli::UnsubscribeArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::state::State;
+use crate::state::{Reason, State};
 use crate::suppress::{self, Change, Given};
 
 /// Per published issue: send time, sent, failed, pending; suppressed.
 pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
     let Some(state) = State::open_existing(&config.state.path)? else {
         emit(if json {
-            "{\"issues\": [], \"suppressed\": 0}\n"
+            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"bounced\": 0, \"complained\": 0, \"manual\": 0, \"unsubscribed\": 0}}\n"
         } else {
             "nothing published yet (no state database)\n"
         })?;
@@ -53,6 +53,7 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
     let suppressed = state.suppressed_count()?;
     let subs = state.subscription_counts()?;
     let from_list = crate::subscribers::Scan::read(&config.subscribers).map_or(0, |s| s.valid);
+    let reasons = state.suppressed_by_reason()?;
     if json {
         let list: Vec<_> = rows
             .iter()
@@ -60,10 +61,20 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             .collect();
         emit(&format!(
             "{:#}\n",
-            json!({"issues": list, "suppressed": suppressed, "subscribers": {
-                "from_list": from_list, "confirmed": subs.confirmed, "pending": subs.pending,
-                "suppressed_by": subs.suppressed_by.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-            }})
+            json!({
+                "issues": list,
+                "suppressed": suppressed,
+                // By name, as in the answer without a state database.
+                "suppressed_by_reason": Reason::ALL
+                    .iter()
+                    .map(|&r| (r.as_str(), reasons.get(r)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+                "subscribers": {
+                    "from_list": from_list,
+                    "confirmed": subs.confirmed,
+                    "pending": subs.pending,
+                },
+            })
         ))?;
     } else {
         let mut out = String::new();
@@ -73,21 +84,19 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
                 f.number, f.published_at, c.sent, c.failed, c.pending, f.subject
             ));
         }
-        out.push_str(&format!("suppressed addresses: {suppressed}\n"));
-        let why: Vec<String> = subs
-            .suppressed_by
-            .iter()
-            .map(|(w, n)| format!("{w} {n}"))
-            .collect();
+        out.push_str(&format!("suppressed addresses: {suppressed}"));
+        if suppressed > 0 {
+            let parts: Vec<String> = Reason::ALL
+                .iter()
+                .filter(|&&r| reasons.get(r) > 0)
+                .map(|&r| format!("{r} {}", reasons.get(r)))
+                .collect();
+            out.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        out.push('\n');
         out.push_str(&format!(
-            "subscribers: {from_list} from the list, {} confirmed, {} pending; suppressed: {}\n",
-            subs.confirmed,
-            subs.pending,
-            if why.is_empty() {
-                "none".to_string()
-            } else {
-                why.join(", ")
-            }
+            "subscribers: {from_list} from the list, {} confirmed through the server, {} pending\n",
+            subs.confirmed, subs.pending
         ));
         emit(&out)?;
     }

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit};
 use lettre::Message;
 use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
@@ -62,6 +63,10 @@ pub struct Composer {
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
     tokens: Option<Tokens>,
+    /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
+    mac: Option<Hmac<Sha256>>,
+    /// `delivery.return_path` (VERP), with its `{token}` placeholder.
+    return_path: Option<String>,
 }
 
 /// What differs per recipient.
@@ -110,16 +115,52 @@ impl Composer {
             list_id,
             unsubscribe_url: config.unsubscribe.url.clone(),
             unsubscribe_mailto: config.unsubscribe.mailto.clone(),
-            tokens: secret.and_then(|s| Tokens::new(s.as_bytes())),
+            tokens: secret.as_deref().and_then(|s| Tokens::new(s.as_bytes())),
+            mac: secret
+                .filter(|s| !s.is_empty())
+                .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
+            return_path: config.delivery.return_path.clone(),
         })
     }
 
     /// Whether a real send needs the secret: an https one-click URL with a
-    /// `{token}` placeholder is configured.
+    /// `{token}` placeholder is configured, or a VERP return path.
     pub fn needs_secret(&self) -> bool {
+        self.return_path.is_some() || self.unsubscribe_needs_secret()
+    }
+
+    /// What needs the secret, for messages: `unsubscribe.url is an https
+    /// one-click link` or `delivery.return_path (VERP) is set`.
+    pub fn secret_needed_by(&self) -> &'static str {
+        if self.return_path.is_some() && !self.unsubscribe_needs_secret() {
+            "delivery.return_path (VERP) is set"
+        } else {
+            "unsubscribe.url is an https one-click link"
+        }
+    }
+
+    fn unsubscribe_needs_secret(&self) -> bool {
         self.unsubscribe_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
+    }
+
+    /// The envelope sender (SMTP `MAIL FROM`) of the message of `issue` to
+    /// `key`: the VERP return path when one is configured and the secret
+    /// is set, else the From address.
+    pub fn envelope_sender(&self, issue: u32, key: &str) -> Result<lettre::Address> {
+        match (&self.return_path, &self.mac) {
+            (Some(template), Some(mac)) => {
+                let addr = crate::bounces::verp::return_path(template, mac, issue, key);
+                addr.parse().map_err(|e| {
+                    Error::input(format!(
+                        "delivery.return_path gives `{addr}`, not an address"
+                    ))
+                    .with_source(e)
+                })
+            }
+            _ => Ok(self.from.email.clone()),
+        }
     }
 
     /// Whether the secret is available.
@@ -179,10 +220,10 @@ impl Composer {
             Error::input(format!("`{}` is not a valid address", to.email)).with_source(e)
         })?;
         // The envelope given, not parsed back from the headers by lettre.
-        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
-            .map_err(|e| {
-                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-            })?;
+        let sender = self.envelope_sender(issue, to.key)?;
+        let envelope = Envelope::new(Some(sender), vec![address.clone()]).map_err(|e| {
+            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+        })?;
         let mut b = Message::builder()
             .envelope(envelope)
             .from(self.from.clone())

@@ -252,6 +252,11 @@ pub struct Delivery {
     pub max_attempts: u32,
     /// First retry delay in milliseconds; doubles per attempt, with jitter.
     pub retry_delay_ms: u64,
+    /// Soft bounces of issues in a row that suppress an address (default 3).
+    pub soft_bounce_limit: u32,
+    /// VERP: the envelope sender with a `{token}` placeholder
+    /// (`bounces+{token}@example.org`); `None` sends from the From address.
+    pub return_path: Option<String>,
 }
 
 /// SMTP connection security.

@@ -152,6 +152,9 @@ pub(super) struct RawDelivery {
     pub(super) max_attempts: Spanned<u32>,
     #[serde(default = "default_retry_delay")]
     pub(super) retry_delay_ms: u64,
+    #[serde(default = "default_soft_bounce_limit")]
+    pub(super) soft_bounce_limit: Spanned<u32>,
+    pub(super) return_path: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +232,9 @@ fn default_attempts() -> Spanned<u32> {
 }
 fn default_retry_delay() -> u64 {
     1000
+}
+fn default_soft_bounce_limit() -> Spanned<u32> {
+    Spanned::new(0..0, 3)
 }
 fn default_host() -> Spanned<String> {
     Spanned::new(0..0, "localhost".into())

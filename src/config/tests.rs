@@ -658,6 +658,45 @@ fn cfp_dates_must_fall_in_the_years_the_tool_accepts() {
     assert_eq!(chrono::Datelike::year(&c.cfp.closes), 9000);
 }
 
+#[test]
+fn bounce_settings_default_and_are_checked() {
+    let c = Config::parse(MINIMAL).unwrap();
+    assert_eq!(c.delivery.soft_bounce_limit, 3);
+    assert_eq!(c.delivery.return_path, None);
+    let c = Config::parse(&with(
+        "[delivery]\nsoft_bounce_limit = 5\nreturn_path = \"bounces+{token}@example.org\"",
+    ))
+    .unwrap();
+    assert_eq!(c.delivery.soft_bounce_limit, 5);
+    assert_eq!(
+        c.delivery.return_path.as_deref(),
+        Some("bounces+{token}@example.org")
+    );
+    for (bad, says) in [
+        ("soft_bounce_limit = 0", "soft_bounce_limit is 0"),
+        (
+            "return_path = \"bounces@example.org\"",
+            "exactly one {token}",
+        ),
+        (
+            "return_path = \"bounces@{token}.example.org\"",
+            "exactly one {token}",
+        ),
+        (
+            "return_path = \"{token}{token}@example.org\"",
+            "exactly one {token}",
+        ),
+        ("return_path = \"bounces+{token}\"", "exactly one {token}"),
+        (
+            "return_path = \"bou nces+{token}@example.org\"",
+            "not an email address",
+        ),
+    ] {
+        let d = err(&with(&format!("[delivery]\n{bad}")));
+        assert!(d.message.contains(says), "{bad}: {}", d.message);
+    }
+}
+
 // ---- [[schedule.reminder]] and [[schedule.skip]] ----
 
 #[test]

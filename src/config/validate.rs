@@ -387,6 +387,17 @@ impl Validator<'_> {
                 "use at least 1 (the default is 3)",
             ));
         }
+        if *d.soft_bounce_limit.get_ref() == 0 {
+            return Err(self.err(
+                d.soft_bounce_limit.span(),
+                "delivery.soft_bounce_limit is 0",
+                "use at least 1: the soft bounces in a row that suppress an address (the default is 3)",
+            ));
+        }
+        let return_path = match d.return_path {
+            Some(r) => Some(self.return_path(r)?),
+            None => None,
+        };
         Ok(Delivery {
             transport: d.transport,
             outbox_dir: d.outbox_dir,
@@ -394,7 +405,33 @@ impl Validator<'_> {
             rate_per_second: d.rate_per_second,
             max_attempts: d.max_attempts.into_inner(),
             retry_delay_ms: d.retry_delay_ms,
+            soft_bounce_limit: d.soft_bounce_limit.into_inner(),
+            return_path,
         })
+    }
+
+    /// `delivery.return_path`: one `{token}` in the local part, and an
+    /// address once a token fills it.
+    fn return_path(&self, r: Spanned<String>) -> Result<String, Diagnostic> {
+        let value = r.get_ref();
+        let help = "write an address with {token} in its local part, such as \"bounces+{token}@example.org\"";
+        let local = value.rsplit_once('@').map_or("", |(l, _)| l);
+        if value.matches("{token}").count() != 1 || !local.contains("{token}") {
+            return Err(self.err(
+                r.span(),
+                format!("delivery.return_path `{value}` needs exactly one {{token}}, before the @"),
+                help,
+            ));
+        }
+        let sample = value.replace("{token}", "12-0123456789abcdef0123");
+        if sample.parse::<lettre::Address>().is_err() {
+            return Err(self.err(
+                r.span(),
+                format!("delivery.return_path `{value}` is not an email address"),
+                help,
+            ));
+        }
+        Ok(r.into_inner())
     }
 
     fn smtp(&self, s: RawSmtp, transport: TransportKind) -> Result<SmtpSettings, Diagnostic> {

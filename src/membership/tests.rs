@@ -46,9 +46,7 @@ fn subscribe_confirm_unsubscribe_resubscribe() {
     assert_eq!(s.confirmed_subscribers().unwrap().len(), 1);
 
     let unsub = t.unsubscribe("ann@example.org");
-    let m = unsubscribe(&mut s, &t, &unsub, later, "one-click")
-        .unwrap()
-        .unwrap();
+    let m = unsubscribe(&mut s, &t, &unsub, later).unwrap().unwrap();
     assert_eq!(m.masked(), "A***@example.org");
     assert!(s.is_suppressed("ann@example.org").unwrap());
     assert!(resubscribe(&mut s, &t, &unsub).unwrap().is_some());

@@ -429,15 +429,13 @@ async fn act_unsubscribe(
     body: &[u8],
 ) -> Response {
     let resubscribe = is_form(headers) && field(body, "action").as_deref() == Some("resubscribe");
-    let one_click = field(body, "List-Unsubscribe").as_deref() == Some("One-Click");
     let now = app.now();
     let result = app
         .db(move |s, app| {
             if resubscribe {
                 membership::resubscribe(s, &app.tokens, &token)
             } else {
-                let reason = if one_click { "one-click" } else { "page" };
-                membership::unsubscribe(s, &app.tokens, &token, now, reason)
+                membership::unsubscribe(s, &app.tokens, &token, now)
             }
         })
         .await;

@@ -18,12 +18,14 @@
 //!
 //! One file per concept, each with its own `impl State` block: `schema`
 //! (the tables, their migrations and the checks on opening a file),
-//! `issues` (frozen issues), `deliveries`, `suppressions` and `lock` (the
+//! `issues` (frozen issues), `deliveries`, `suppressions` (with their
+//! reasons), `bounces` (bounce and complaint reports read) and `lock` (the
 //! send lock). This file opens the database and words its errors.
 //!
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
 
+mod bounces;
 mod calendar;
 mod deliveries;
 mod issues;
@@ -40,6 +42,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
+pub use bounces::{BounceEvent, BounceKind};
 #[cfg(test)]
 use deliveries::DeliveryRow;
 pub use deliveries::{Counts, Outcome, Status};
@@ -47,6 +50,7 @@ pub use issues::FrozenIssue;
 pub use lock::SendLock;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
 pub use subscriptions::{ConfirmedSubscriber, SubscribeDecision, SubscribeRequest};
+pub use suppressions::Reason;
 
 /// How long a statement waits for another connection's write lock before it
 /// fails with "database is locked".

@@ -1,6 +1,5 @@
 //! Subscriptions made through `newsletter serve` (double opt-in), the
-//! address table behind unsubscribe and confirm tokens, and the reason of
-//! each suppression. An `impl State` block over the tables of migration 4.
+//! address table behind unsubscribe and confirm tokens. An `impl State` block over the tables of migration 4.
 //!
 //! Every write is one short `IMMEDIATE` transaction, so the server and a
 //! running `send` (which commits in small batches) never wait on each
@@ -37,9 +36,7 @@ pub(super) const MIGRATION: &str = "
          key     TEXT NOT NULL,
          sent_at TEXT NOT NULL                  -- RFC 3339
      ) STRICT;
-     CREATE INDEX confirmation_sends_by_key ON confirmation_sends (key, sent_at);
-
-     ALTER TABLE suppressions ADD COLUMN reason TEXT;";
+     CREATE INDEX confirmation_sends_by_key ON confirmation_sends (key, sent_at);";
 
 /// How consent is recorded for a subscription confirmed from the email.
 const CONSENT: &str = "double opt-in: subscribe form, confirmed from the email";
@@ -86,8 +83,6 @@ pub struct SubscriptionCounts {
     pub confirmed: u64,
     /// Waiting for their confirmation.
     pub pending: u64,
-    /// Suppressed addresses by reason (`by hand`, `one-click`, `page`).
-    pub suppressed_by: Vec<(String, u64)>,
 }
 
 impl State {
@@ -126,27 +121,6 @@ impl State {
                     .optional()
             })
             .map_err(self.err("read an address from"))
-    }
-
-    /// Suppresses one normalized address as of `now`, noting why
-    /// (`one-click`, `page`). Returns whether it was not suppressed yet; an
-    /// existing suppression keeps its time and reason.
-    pub fn suppress_because(
-        &mut self,
-        key: &str,
-        now: DateTime<Utc>,
-        reason: &str,
-    ) -> Result<bool> {
-        let at = stamp(now)?;
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO suppressions (key, suppressed_at, reason) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .and_then(|mut stmt| stmt.execute(params![key, at, reason]))
-            .map_err(self.err("store an unsubscribe in"))?;
-        Ok(n > 0)
     }
 
     /// Records a request to subscribe and decides whether a confirmation
@@ -278,23 +252,12 @@ impl State {
             .map_err(self.err("read the subscriptions from"))
     }
 
-    /// Confirmed and pending subscriptions, and suppressions by reason.
+    /// Confirmed and pending subscriptions.
     pub fn subscription_counts(&self) -> Result<SubscriptionCounts> {
         let err = self.err("count the subscriptions in");
         let by_status: Vec<(String, i64)> = self
             .conn
             .prepare_cached("SELECT status, COUNT(*) FROM subscriptions GROUP BY status")
-            .and_then(|mut stmt| {
-                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
-            .map_err(&err)?;
-        let suppressed_by: Vec<(String, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT COALESCE(reason, 'by hand') AS why, COUNT(*) FROM suppressions
-                 GROUP BY why ORDER BY why",
-            )
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                     .collect()
@@ -308,10 +271,6 @@ impl State {
                 _ => counts.pending += n(count),
             }
         }
-        counts.suppressed_by = suppressed_by
-            .into_iter()
-            .map(|(why, count)| (why, n(count)))
-            .collect();
         Ok(counts)
     }
 }

@@ -79,10 +79,14 @@ fn a_suppressed_subscriber_gets_a_confirmation_and_confirming_lifts_it() {
     let r = request("ann@example.org");
     s.request_subscription(&r, at(0), 3).unwrap();
     s.confirm_subscription(&r.key, at(0), None).unwrap();
-    assert!(s.suppress_because(&r.key, at(1), "one-click").unwrap());
-    assert!(!s.suppress_because(&r.key, at(2), "page").unwrap());
-    let counts = s.subscription_counts().unwrap();
-    assert_eq!(counts.suppressed_by, vec![("one-click".to_string(), 1)]);
+    assert_eq!(s.suppress(std::slice::from_ref(&r.key), at(1)).unwrap(), 1);
+    assert_eq!(s.suppress(std::slice::from_ref(&r.key), at(2)).unwrap(), 0);
+    assert_eq!(
+        s.suppressed_by_reason()
+            .unwrap()
+            .get(crate::state::Reason::Unsubscribed),
+        1
+    );
     assert_eq!(
         s.request_subscription(&r, at(3), 3).unwrap(),
         SubscribeDecision::SendConfirmation

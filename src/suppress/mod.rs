@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::state::State;
+use crate::state::{Reason, State};
 use crate::subscribers::normalize_address;
 
 /// An address as given, and where it came from.
@@ -112,7 +112,7 @@ pub fn record(
     }
     let mut state = State::open(&config.state.path)?;
     let changed = match change {
-        Change::Suppress => state.suppress(&keys, now)?,
+        Change::Suppress => state.suppress_with_reason(&keys, Reason::Manual, now)?,
         Change::Undo => state.unsuppress(&keys)?,
     };
     Ok(SuppressReport {

@@ -13,6 +13,7 @@
 
 mod support;
 
+mod bounces;
 mod cli;
 mod concurrent;
 mod faults;

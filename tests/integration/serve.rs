@@ -245,7 +245,10 @@ fn one_click_post_unsubscribes_with_200_and_get_and_head_change_nothing() {
         assert_eq!(g.header("cache-control"), Some("no-store"));
     }
     assert_eq!(suppressed(dir.path()), 1);
-    assert_eq!(subscribers(dir.path())["suppressed_by"]["one-click"], 1);
+    assert_eq!(
+        status_json(dir.path())["suppressed_by_reason"]["unsubscribed"],
+        1
+    );
     // The next send skips the address.
     let o = cli(dir.path())
         .args(["send", "--now", "2024-03-26"])
@@ -329,7 +332,10 @@ fn resubscribe_on_the_page_and_the_cli_agree() {
     let g = post(&url, "action=unsubscribe");
     assert_eq!(g.status, 200);
     assert!(g.body.contains("value=\"resubscribe\""), "{}", g.body);
-    assert_eq!(subscribers(dir.path())["suppressed_by"]["page"], 1);
+    assert_eq!(
+        status_json(dir.path())["suppressed_by_reason"]["unsubscribed"],
+        1
+    );
     let g = post(&url, "action=resubscribe");
     assert_eq!(g.status, 200);
     assert_eq!(suppressed(dir.path()), 0);

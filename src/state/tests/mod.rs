@@ -4,6 +4,7 @@
 //! database and of durability (with the child processes that the lock
 //! tests use too); each other concept has its own file.
 
+mod bounces;
 mod deliveries;
 mod issues;
 mod lock;
@@ -102,7 +103,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
@@ -119,6 +120,8 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
         tables,
         [
             "addresses",
+            "bounce_reports",
+            "bounces",
             "calendar",
             "confirmation_sends",
             "deliveries",
@@ -188,7 +191,7 @@ fn a_database_from_a_newer_binary_is_refused() {
     let err = State::open(&path).unwrap_err();
     assert_names_file(&err, &path);
     assert!(
-        err.message().contains("schema version is 5"),
+        err.message().contains("schema version is 6"),
         "{}",
         err.message()
     );
