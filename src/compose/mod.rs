@@ -10,6 +10,7 @@
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
 //! HMAC-SHA256 of the normalized address under the secret, base64url.
 
+mod list_id;
 mod message;
 
 use std::time::SystemTime;
@@ -48,7 +49,6 @@ macro_rules! text_header {
     };
 }
 
-text_header!(ListId, "List-Id");
 text_header!(ListUnsubscribe, "List-Unsubscribe");
 text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
 
@@ -58,7 +58,8 @@ pub struct Composer {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     domain: String,
-    list_id: String,
+    /// The `List-Id` header, the same for every message.
+    list_id: HeaderValue,
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
     /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
@@ -98,11 +99,10 @@ impl Composer {
             None => None,
         };
         let domain = from.email.domain().to_ascii_lowercase();
-        let list_id = format!(
-            "{} <{}.{}>",
-            clean(&config.newsletter.title),
-            crate::topics::slugify(&config.newsletter.title),
-            domain
+        let list_id = list_id::value(
+            &clean(&config.newsletter.title),
+            &crate::topics::slugify(&config.newsletter.title),
+            &domain,
         );
         Ok(Composer {
             from,
@@ -193,7 +193,7 @@ impl Composer {
             .raw_header(subject_header(&clean(subject)))
             .date(SystemTime::from(date))
             .message_id(Some(self.message_id(issue, to.key)))
-            .header(ListId(self.list_id.clone()));
+            .raw_header(self.list_id.clone());
         if let Some(r) = &self.reply_to {
             b = b.reply_to(r.clone());
         }
@@ -245,25 +245,7 @@ fn subject_header(subject: &str) -> HeaderValue {
     if !subject.contains("=?") {
         return lettre::message::header::Subject::from(subject.to_string()).display();
     }
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in subject.chars() {
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(std::mem::take(&mut chunk));
-        }
-        chunk.push(c);
-    }
-    words.push(chunk);
-    let encoded = words
-        .iter()
-        .map(|w| {
-            format!(
-                "=?utf-8?b?{}?=",
-                base64::engine::general_purpose::STANDARD.encode(w)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n ");
+    let encoded = list_id::encoded_words(subject);
     HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
