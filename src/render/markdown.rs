@@ -6,6 +6,7 @@
 //! whatever `allow_html` says.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use unicode_width::UnicodeWidthStr;
 
 fn options() -> Options {
     Options::ENABLE_STRIKETHROUGH
@@ -78,19 +79,20 @@ pub fn to_text(md: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Wraps `text` at `width` columns (characters), never breaking a word (a
+/// Wraps `text` at `width` columns (display width: an emoji or a CJK
+/// character takes two), never breaking a word (a
 /// long URL stays whole on its own line). The first line starts with
 /// `first`, the others with `rest`.
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::from(first);
-    let mut col = first.chars().count();
+    let mut col = first.width();
     let mut at_line_start = true;
     for word in text.split_whitespace() {
-        let len = word.chars().count();
+        let len = word.width();
         if !at_line_start && col + 1 + len > width {
             out.push('\n');
             out.push_str(rest);
-            col = rest.chars().count();
+            col = rest.width();
             at_line_start = true;
         }
         if !at_line_start {
@@ -151,6 +153,13 @@ mod tests {
         );
         assert_eq!(to_text("<https://x.org>"), "<https://x.org>");
         assert_eq!(to_text("**Bold** and `code`"), "Bold and code");
+    }
+
+    #[test]
+    fn wrap_counts_wide_characters_as_two_columns() {
+        let w = wrap("日本 日本 日本", 10, "", "");
+        assert_eq!(w, "日本 日本\n日本");
+        assert!(w.lines().all(|l| l.width() <= 10));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod markdown;
 use std::path::{Path, PathBuf};
 
 use tera::{Kwargs, State, Tera};
+use unicode_width::UnicodeWidthStr;
 
 use crate::error::{Error, Result};
 pub use context::{IssueContext, SubscriberContext};
@@ -262,7 +263,8 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
 
 /// Registers the project's filters: `wrap(width, indent, first)` for the
 /// plain-text part, and `underline(char)`, which adds a line of `char` as
-/// wide as the longest line of its input (a plain-text heading).
+/// wide as the longest line of its input (a plain-text heading), in
+/// display columns (an emoji or a CJK character takes two).
 pub fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "wrap",
@@ -284,7 +286,8 @@ pub fn register_filters(tera: &mut Tera) {
         "underline",
         |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let ch = kwargs.get::<&str>("char")?.unwrap_or("-");
-            let width = value.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            // Display width: an emoji or a CJK character takes two columns.
+            let width = value.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
             Ok(format!("{value}\n{}", ch.repeat(width)))
         },
     );
@@ -306,6 +309,25 @@ mod tests {
             tidy_text("\n\na  \n\n\n\nb\n-- \nc\n\n"),
             "a\n\nb\n-- \nc\n"
         );
+    }
+
+    #[test]
+    fn underline_matches_the_display_width_of_wide_characters() {
+        let mut tera = Tera::new();
+        register_filters(&mut tera);
+        tera.add_raw_template("t.txt", "{{ s | underline(char=\"=\") }}")
+            .unwrap();
+        for (s, width) in [
+            ("🚀 Rockets", 10),
+            ("日本語", 6),
+            ("e\u{301}t\u{e9}", 3),
+            ("a🦀\nb", 3),
+        ] {
+            let mut ctx = tera::Context::new();
+            ctx.insert("s", s);
+            let out = tera.render("t.txt", &ctx).unwrap();
+            assert_eq!(out, format!("{s}\n{}", "=".repeat(width)), "{s}");
+        }
     }
 
     #[test]
