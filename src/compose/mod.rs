@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub use message::{Messages, one_address};
+pub use message::{Messages, one_address, subscriber_context};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -64,6 +64,8 @@ pub struct Composer {
     unsubscribe_mailto: Option<String>,
     /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
     mac: Option<Hmac<Sha256>>,
+    /// The token without a secret: empty, or a preview's placeholder.
+    missing_token: String,
 }
 
 /// What differs per recipient.
@@ -114,7 +116,15 @@ impl Composer {
             mac: secret
                 .filter(|s| !s.is_empty())
                 .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
+            missing_token: String::new(),
         })
+    }
+
+    /// Without the secret, tokens are `placeholder` instead of empty (for
+    /// a preview: the link shows where the token goes).
+    pub fn with_token_placeholder(mut self, placeholder: &str) -> Composer {
+        self.missing_token = placeholder.to_string();
+        self
     }
 
     /// Whether a real send needs the secret: an https one-click URL with a
@@ -130,10 +140,11 @@ impl Composer {
         self.mac.is_some()
     }
 
-    /// The unsubscribe token of a normalized address ("" without a secret).
+    /// The unsubscribe token of a normalized address ("" without a secret,
+    /// or the placeholder of [`Composer::with_token_placeholder`]).
     pub fn token(&self, key: &str) -> String {
         let Some(mac) = &self.mac else {
-            return String::new();
+            return self.missing_token.clone();
         };
         let mut mac = mac.clone();
         mac.update(key.as_bytes());

@@ -422,3 +422,135 @@ fn out_writes_the_file_atomically_and_nothing_to_stdout() {
     );
     assert_bad_input(&out, "does not exist");
 }
+
+/// Runs `preview --now NOW args` on the shipped files, with the
+/// unsubscribe secret set or not; returns (stdout, stderr).
+fn preview_with(secret: Option<&str>, args: &[&str]) -> (String, String) {
+    let mut cmd = crate::support::project::newsletter(&root());
+    cmd.env_remove("NEWSLETTER_UNSUBSCRIBE_SECRET");
+    if let Some(s) = secret {
+        cmd.env("NEWSLETTER_UNSUBSCRIBE_SECRET", s);
+    }
+    let out = cmd
+        .args(["preview", "--now", NOW])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (text(&out.stdout), text(&out.stderr))
+}
+
+const PLACEHOLDER: &str = "token=UNSUBSCRIBE-TOKEN-NEEDS-SECRET";
+
+#[test]
+fn the_preview_has_the_unsubscribe_link_a_send_would_have() {
+    for format in ["html", "text"] {
+        // The sample subscriber, without the secret: a visible placeholder
+        // and a note.
+        let (body, err) = preview_with(None, &["--format", format]);
+        assert!(body.contains(PLACEHOLDER), "{format}: {body}");
+        assert!(
+            err.contains("note: NEWSLETTER_UNSUBSCRIBE_SECRET is not set, so the unsubscribe link shows UNSUBSCRIBE-TOKEN-NEEDS-SECRET where ada@example.org's token goes"),
+            "{err}"
+        );
+        // With the secret: the real token, as a send computes it, no note.
+        let (body, err) = preview_with(Some("s3cret"), &["--format", format]);
+        assert!(
+            !body.contains("NEEDS-SECRET") && body.contains("token="),
+            "{body}"
+        );
+        assert!(!err.contains("note:"), "{err}");
+        // `--to` without the secret: the placeholder, never `token=` bare.
+        let (body, err) = preview_with(None, &["--format", format, "--to", "ana.lima@example.com"]);
+        assert!(body.contains(PLACEHOLDER), "{body}");
+        assert!(
+            !body.contains("token=\n") && !body.contains("token=\""),
+            "{body}"
+        );
+        assert!(
+            err.contains("where ana.lima@example.com's token goes"),
+            "{err}"
+        );
+    }
+    // The whole message: headers (List-Unsubscribe, the mailto's subject)
+    // and parts.
+    let (eml, err) = preview_with(None, &["--format", "eml", "--to", "ana.lima@example.com"]);
+    let unfolded = eml.replace("\r\n ", " ");
+    let header = unfolded
+        .lines()
+        .find(|l| l.starts_with("List-Unsubscribe:"))
+        .unwrap();
+    assert!(header.contains(PLACEHOLDER), "{header}");
+    assert!(
+        header.contains("subject=unsubscribe%20UNSUBSCRIBE-TOKEN-NEEDS-SECRET"),
+        "{header}"
+    );
+    assert!(
+        err.contains("note: NEWSLETTER_UNSUBSCRIBE_SECRET is not set"),
+        "{err}"
+    );
+    // The same token a send computes with the secret.
+    let (with, _) = preview_with(
+        Some("s3cret"),
+        &["--format", "text", "--to", "ana.lima@example.com"],
+    );
+    let (sample, _) = preview_with(Some("s3cret"), &["--format", "text"]);
+    let token = |t: &str| {
+        t.split("token=")
+            .nth(1)
+            .unwrap()
+            .split('>')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(token(&with), token(&sample));
+    assert_eq!(token(&with).len(), 43);
+}
+
+#[test]
+fn to_uses_the_name_from_the_subscriber_list() {
+    // Listed (the address in another case): their name and no note about it.
+    for to in ["ana.lima@example.com", "Ana.Lima@EXAMPLE.com"] {
+        let (txt, err) = preview_with(Some("s"), &["--format", "text", "--to", to]);
+        assert!(txt.contains("Hi Ana Lima,"), "{txt}");
+        assert!(!err.contains("note:"), "{err}");
+        let (html, _) = preview_with(Some("s"), &["--format", "html", "--to", to]);
+        assert!(html.contains("Hi Ana Lima,"), "{html}");
+        let (eml, _) = preview_with(Some("s"), &["--format", "eml", "--to", to]);
+        assert!(eml.contains("To: \"Ana Lima\" <"), "{eml}");
+    }
+    // Not listed: no name, and a note saying why.
+    let (txt, err) = preview_with(
+        Some("s"),
+        &["--format", "text", "--to", "grace@example.org"],
+    );
+    assert!(!txt.contains("Hi "), "{txt}");
+    assert!(
+        err.contains(
+            "note: grace@example.org is not in the subscriber list (content/subscribers.csv)"
+        ),
+        "{err}"
+    );
+    // No list at all: a note too.
+    let dir = Project::new().build();
+    let _ = std::fs::remove_file(dir.path().join("content/subscribers.csv"));
+    let out = run_plain(
+        dir.path(),
+        &[
+            "preview",
+            "--now",
+            NOW,
+            "--format",
+            "text",
+            "--to",
+            "ana.lima@example.com",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("there is no subscriber list"),
+        "{}",
+        text(&out.stderr)
+    );
+}
