@@ -4,6 +4,18 @@
 //! `[content] allow_html = true`. Links whose scheme is not http, https or
 //! mailto (`javascript:` and friends) lose their link and keep their text,
 //! whatever `allow_html` says.
+//!
+//! Allowed HTML is safe HTML: the fragment is cleaned with `ammonia`
+//! ([`sanitize`]): `<script>`, `<style>` and the like go with their
+//! content, other unknown tags lose their tags and keep their text, event
+//! handlers (`onclick`...), `style` and other unlisted attributes are
+//! dropped, images are dropped (as Markdown images are), and an `href` or
+//! `src` must be http, https, mailto or a `#fragment` (no `javascript:`,
+//! `data:` or relative URLs, which feed readers and mail clients resolve
+//! to nothing or worse).
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use unicode_width::UnicodeWidthStr;
@@ -39,6 +51,9 @@ pub fn to_html(md: &str, allow_html: bool) -> String {
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
+    if allow_html {
+        html = sanitize(&html);
+    }
     let trimmed = html.trim_end();
     match trimmed
         .strip_prefix("<p>")
@@ -47,6 +62,26 @@ pub fn to_html(md: &str, allow_html: bool) -> String {
         Some(inner) if !inner.contains("<p>") => inner.to_string(),
         _ => trimmed.to_string(),
     }
+}
+
+/// The cleaner of allowed HTML (see the module's documentation).
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(fragment_only)))
+        .rm_tags(["img"])
+        .link_rel(None);
+    b
+});
+
+/// Relative URLs: only `#fragment` stays.
+fn fragment_only(url: &str) -> Option<Cow<'_, str>> {
+    url.starts_with('#').then_some(Cow::Borrowed(url))
+}
+
+/// `html` with only safe tags, attributes and URLs left.
+pub fn sanitize(html: &str) -> String {
+    CLEANER.clean(html).to_string()
 }
 
 /// Inline Markdown as plain text: emphasis dropped, code kept, links
@@ -131,6 +166,56 @@ mod tests {
         assert_eq!(
             to_html("<img src=x onerror=alert(1)>", false),
             "&lt;img src=x onerror=alert(1)&gt;"
+        );
+    }
+
+    #[test]
+    fn allowed_html_is_sanitized() {
+        let cases = [
+            // Scripts and styles go with their content.
+            ("a <script>alert(1)</script> b", "a  b"),
+            ("<style>p{display:none}</style>x", "x"),
+            ("<SCRIPT SRC=//x.example/a.js></SCRIPT>y", "y"),
+            // Event handlers and style attributes are dropped.
+            ("<b onclick=\"alert(1)\">bold</b>", "<b>bold</b>"),
+            (
+                "<span onmouseover=x style=\"color:red\">s</span>",
+                "<span>s</span>",
+            ),
+            ("<i style=\"display:none\">hidden</i>", "<i>hidden</i>"),
+            // Images are dropped, with or without a handler.
+            ("<img src=x onerror=alert(1)>t", "t"),
+            // Only http, https, mailto and #fragments stay as URLs.
+            ("<a href=\"javascript:alert(1)\">j</a>", "<a>j</a>"),
+            ("<a href=\" JaVaScRiPt:alert(1)\">j</a>", "<a>j</a>"),
+            (
+                "<a href=\"data:text/html,<script>alert(1)</script>\">d</a>",
+                "<a>d</a>",
+            ),
+            ("<a href=\"vbscript:x\">v</a>", "<a>v</a>"),
+            ("<a href=\"/relative\">r</a>", "<a>r</a>"),
+            (
+                "<a href=\"https://ok.example/\">ok</a>",
+                "<a href=\"https://ok.example/\">ok</a>",
+            ),
+            (
+                "<a href=\"mailto:a@b.example\">m</a>",
+                "<a href=\"mailto:a@b.example\">m</a>",
+            ),
+            ("<a href=\"#top\">f</a>", "<a href=\"#top\">f</a>"),
+            // Unknown tags lose the tag, keep the text; frames go.
+            ("<blink>x</blink>", "x"),
+            ("<iframe src=\"https://x.example\"></iframe>z", "z"),
+            ("<svg><script>alert(1)</script></svg>w", "w"),
+            ("<form action=https://x.example><input name=p></form>", ""),
+        ];
+        for (md, want) in cases {
+            assert_eq!(to_html(md, true), want, "{md}");
+        }
+        // Markdown links and markup are untouched by the cleaning.
+        assert_eq!(
+            to_html("New *uv* [pm](https://github.com/astral-sh/uv) `x`", true),
+            "New <em>uv</em> <a href=\"https://github.com/astral-sh/uv\">pm</a> <code>x</code>"
         );
     }
 

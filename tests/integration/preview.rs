@@ -554,3 +554,56 @@ fn to_uses_the_name_from_the_subscriber_list() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn allowed_html_is_sanitized_in_the_email_the_feed_and_the_archive() {
+    let config = std::fs::read_to_string(root().join("config.toml"))
+        .unwrap()
+        .replace("allow_html = false", "allow_html = true");
+    let dir = Project::new().config(&config).build();
+    std::fs::write(
+        dir.path().join("content/topics.md"),
+        "# T\n\nPerformance\n* Profiling <script>alert(1)</script> <b onclick=\"alert(2)\">now</b>\n* <a href=\"javascript:alert(3)\">js</a>, <a href=\"data:text/html;base64,PHNjcmlwdD4=\">data</a> and <img src=x onerror=alert(4)>\n* <i style=\"display:none\">hidden</i> <a href=\"https://ok.example/\">fine</a>\n\nNote with <script>alert(5)</script> and <em>emphasis</em>.\n\nAPI\n* Ninja\n",
+    )
+    .unwrap();
+    let out = run_plain(
+        dir.path(),
+        &["preview", "--now", NOW, "--issue", "1", "--format", "html"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out_feed = crate::support::project::run(dir.path(), &["feed", "--now", NOW]);
+    assert_eq!(
+        out_feed.status.code(),
+        Some(0),
+        "{}",
+        text(&out_feed.stderr)
+    );
+    let mut outputs = vec![("the email".to_string(), text(&out.stdout))];
+    for (path, bytes) in crate::support::project::tree(&dir.path().join("public")) {
+        outputs.push((path.display().to_string(), text(&bytes)));
+    }
+    assert!(outputs.len() > 2, "no feed or archive written");
+    for (what, out) in &outputs {
+        // Markup only: the feed's plain-text description holds the same
+        // words as escaped text (`&lt;script&gt;`), which readers show.
+        let html = out;
+        for bad in [
+            "<script",
+            "alert(5)",
+            "onclick=\"",
+            "href=\"javascript:",
+            "href=\"data:",
+            "<img",
+            "<i style",
+        ] {
+            assert!(!html.contains(bad), "{bad} in {what}:\n{html}");
+        }
+        if what == "the email" || what.contains("performance") {
+            assert!(html.contains("<b>now</b>"), "{what}: {html}");
+            assert!(
+                html.contains("<a href=\"https://ok.example/\""),
+                "{what}: {html}"
+            );
+        }
+    }
+}
