@@ -84,6 +84,33 @@ pub fn sanitize(html: &str) -> String {
     CLEANER.clean(html).to_string()
 }
 
+/// `html` (a topic's or note's fragment) with `style` on every link, for
+/// an email: mail clients that drop `<style>` (or force a dark scheme)
+/// otherwise show links in their own colour, unreadable on the email's
+/// background. The fragment's links carry no `style` of their own (Markdown
+/// writes none, and the cleaning of allowed HTML drops them).
+pub fn style_links(html: &str, style: &str) -> String {
+    let attr = format!(
+        " style=\"{}\"",
+        style
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    );
+    let mut out = String::with_capacity(html.len() + attr.len() * 4);
+    let mut rest = html;
+    while let Some(i) = rest.find("<a") {
+        let after = &rest[i + 2..];
+        out.push_str(&rest[..i + 2]);
+        if after.starts_with([' ', '>', '\n', '\t']) {
+            out.push_str(&attr);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Inline Markdown as plain text: emphasis dropped, code kept, links
 /// written as `text <url>` (just `<url>` when the text is the URL).
 pub fn to_text(md: &str) -> String {
@@ -216,6 +243,24 @@ mod tests {
         assert_eq!(
             to_html("New *uv* [pm](https://github.com/astral-sh/uv) `x`", true),
             "New <em>uv</em> <a href=\"https://github.com/astral-sh/uv\">pm</a> <code>x</code>"
+        );
+    }
+
+    #[test]
+    fn style_links_styles_every_link_and_nothing_else() {
+        let html = to_html(
+            "[a](https://a.example) <abbr>x</abbr> and [b](mailto:b@c.example)",
+            false,
+        );
+        let styled = style_links(&html, "color:#0b5d3e");
+        assert_eq!(
+            styled,
+            "<a style=\"color:#0b5d3e\" href=\"https://a.example\">a</a> &lt;abbr&gt;x&lt;/abbr&gt; and <a style=\"color:#0b5d3e\" href=\"mailto:b@c.example\">b</a>"
+        );
+        let allowed = to_html("<abbr>x</abbr> <a href=\"javascript:x\">j</a>", true);
+        assert_eq!(
+            style_links(&allowed, "a\"b"),
+            "<abbr>x</abbr> <a style=\"a&quot;b\">j</a>"
         );
     }
 

@@ -262,7 +262,9 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
 }
 
 /// Registers the project's filters: `wrap(width, indent, first)` for the
-/// plain-text part, and `underline(char)`, which adds a line of `char` as
+/// plain-text part, `style_links(style)`, which puts `style` on every link
+/// of a topic's or note's HTML (for the email, whose colours must be
+/// inline), and `underline(char)`, which adds a line of `char` as
 /// wide as the longest line of its input (a plain-text heading), in
 /// display columns (an emoji or a CJK character takes two).
 pub fn register_filters(tera: &mut Tera) {
@@ -280,6 +282,13 @@ pub fn register_filters(tera: &mut Tera) {
                 .map(|para| markdown::wrap(para, width, &first, &indent))
                 .collect::<Vec<_>>()
                 .join("\n"))
+        },
+    );
+    tera.register_filter(
+        "style_links",
+        |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let style = kwargs.get::<&str>("style")?.unwrap_or("");
+            Ok(markdown::style_links(value, style))
         },
     );
     tera.register_filter(

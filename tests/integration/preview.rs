@@ -601,9 +601,112 @@ fn allowed_html_is_sanitized_in_the_email_the_feed_and_the_archive() {
         if what == "the email" || what.contains("performance") {
             assert!(html.contains("<b>now</b>"), "{what}: {html}");
             assert!(
-                html.contains("<a href=\"https://ok.example/\""),
+                html.contains("href=\"https://ok.example/\">fine</a>"),
                 "{what}: {html}"
             );
         }
     }
+}
+
+/// The texts of `html`'s body that get no colour from an inline style:
+/// text with no ancestor that sets `color:` inline, or inside a link that
+/// does not set it itself (a link's colour is the client's, not
+/// inherited). Hidden elements (`display:none`) are skipped.
+fn uncoloured_text(html: &str) -> Vec<String> {
+    let mut src = html.to_string();
+    while let Some(a) = src.find("<!--") {
+        let b = src[a..].find("-->").map_or(src.len(), |i| a + i + 3);
+        src.replace_range(a..b, "");
+    }
+    let body = &src[src.find("<body").unwrap()..];
+    const VOID: &[&str] = &["meta", "br", "img", "hr", "link", "input", "col", "wbr"];
+    // (tag, sets a colour, hidden)
+    let mut stack: Vec<(String, bool, bool)> = Vec::new();
+    let mut bad = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        if let Some(tag_src) = rest.strip_prefix('<') {
+            let end = tag_src.find('>').unwrap();
+            let tag = &tag_src[..end];
+            rest = &tag_src[end + 1..];
+            if let Some(name) = tag.strip_prefix('/') {
+                let name = name.trim().to_ascii_lowercase();
+                if let Some(at) = stack.iter().rposition(|(t, ..)| *t == name) {
+                    stack.truncate(at);
+                }
+                continue;
+            }
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if VOID.contains(&name.as_str()) || tag.ends_with('/') {
+                continue;
+            }
+            let style = tag
+                .split("style=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or("")
+                .replace(' ', "");
+            let colour = style.split(';').any(|d| d.starts_with("color:"));
+            let hidden = style.contains("display:none");
+            stack.push((name, colour, hidden));
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let text = &rest[..end];
+            rest = &rest[end..];
+            let visible = text
+                .replace("&nbsp;", "")
+                .replace("&#847;", "")
+                .replace("&zwnj;", "");
+            if visible.trim().is_empty() || stack.iter().any(|(.., h)| *h) {
+                continue;
+            }
+            let ok = match stack.iter().rposition(|(t, ..)| t == "a") {
+                Some(link) => stack[link].1,
+                None => stack.iter().any(|(_, c, _)| *c),
+            };
+            if !ok {
+                let path: Vec<&str> = stack.iter().map(|(t, ..)| t.as_str()).collect();
+                bad.push(format!("{} > {:?}", path.join(" > "), text.trim()));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn every_text_and_link_in_the_email_has_an_inline_colour() {
+    let (config, topics, plan, renderer) = shipped();
+    let mut with_link = SubscriberContext::sample();
+    with_link.unsubscribe_url = "https://example.org/u?t=x".into();
+    let mut links = 0;
+    for planned in &plan.issues {
+        let mut ctx = IssueContext::build(&config, &topics, &plan, planned);
+        // A note with a link, as the topic list may have.
+        ctx.notes.push(newsletter::render::context::NoteContext {
+            html: newsletter::render::markdown::to_html(
+                "See [the guide](https://example.org/g).",
+                false,
+            ),
+            text: String::new(),
+            hidden: false,
+        });
+        let html = renderer.email_html(&ctx, Some(&with_link)).unwrap();
+        links += html.matches("<a ").count();
+        let bad = uncoloured_text(&html);
+        assert!(
+            bad.is_empty(),
+            "issue {}: no inline colour for {bad:#?}",
+            planned.number
+        );
+    }
+    assert!(links > 20, "the shipped issues have links");
+    // The walker finds what it should: a bare link in a coloured cell.
+    assert_eq!(
+        uncoloured_text("<body><td style=\"color:#111\"><a href=\"x\">t</a> u</td></body>"),
+        ["body > td > a > \"t\""]
+    );
 }
