@@ -9,6 +9,7 @@
 //! Filters are registered in one place, [`register_filters`].
 
 mod blocks;
+mod components;
 pub mod context;
 mod email;
 mod errors;
