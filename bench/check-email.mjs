@@ -21,6 +21,9 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 let blocking = 0;
 for (const file of files) {
   const html = fs.readFileSync(file, 'utf8');
+  // A web page keeps its stylesheet; only an email loses its <style> to
+  // some mail clients.
+  const isEmail = !path.basename(file).startsWith('archive-');
   const variants = [
     ['light', html],
     ['dark', html],
@@ -29,7 +32,7 @@ for (const file of files) {
     // anything without an inline colour takes the client's).
     ['nostyle', html.replace(/<style>[\s\S]*?<\/style>/g, '')],
     ['nostyle-dark', html.replace(/<style>[\s\S]*?<\/style>/g, '')],
-  ];
+  ].filter(([name]) => isEmail || !name.startsWith('nostyle'));
   for (const [name, source] of variants) {
     const page = await context.newPage();
     await page.emulateMedia({ colorScheme: name.endsWith('dark') ? 'dark' : 'light' });

@@ -203,6 +203,15 @@ impl Sources {
         }
     }
 
+    /// The template a generated one (`__newsletter/once/...`) stands for,
+    /// for messages; any other name as it is.
+    pub(super) fn template_of(&self, name: &str) -> String {
+        match name.strip_prefix(&format!("{BUILTIN_PREFIX}once/")) {
+            Some(rest) => rest.rsplit('/').next().unwrap_or(rest).to_string(),
+            None => name.to_string(),
+        }
+    }
+
     /// The source of template `name`, if it is loaded.
     pub(super) fn source(&self, name: &str) -> Option<&str> {
         self.map.get(name).map(|(_, src)| src.as_str())

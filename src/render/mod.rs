@@ -135,18 +135,34 @@ impl Renderer {
         IssueEmail::render(self, Self::context(issue, None)?)
     }
 
-    /// Renders block `block` of template `name` with `ctx`.
+    /// Renders block `block` of template `name` with `ctx`, at most
+    /// [`MAX_OUTPUT`] bytes.
     fn render_block(&self, name: &str, block: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera
-            .render_block(name, block, ctx)
-            .map_err(|e| self.sources.error(&e))
+        let mut out = Bounded::default();
+        let done = self.tera.render_block_to(name, block, ctx, &mut out);
+        self.finish(name, done, out)
     }
 
-    /// Renders template `name` with `ctx`.
+    /// Renders template `name` with `ctx`. A template that would write
+    /// more than [`MAX_OUTPUT`] bytes (a loop that runs away) is stopped
+    /// there with an error naming it.
     pub fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera
-            .render(name, ctx)
-            .map_err(|e| self.sources.error(&e))
+        let mut out = Bounded::default();
+        let done = self.tera.render_to(name, ctx, &mut out);
+        self.finish(name, done, out)
+    }
+
+    fn finish(&self, name: &str, done: tera::TeraResult<()>, out: Bounded) -> Result<String> {
+        match done {
+            Ok(()) => String::from_utf8(out.bytes)
+                .map_err(|e| Error::failed("a template rendered invalid UTF-8").with_source(e)),
+            Err(_) if out.over => Err(Error::input(format!(
+                "{}: rendering it wrote more than {} MB, so it was stopped\nhelp: look for a loop that runs away (nested `for` loops over `range(...)`, a loop inside a loop over every topic); an issue is a few dozen KB",
+                self.sources.origin(&self.sources.template_of(name)),
+                MAX_OUTPUT / (1024 * 1024)
+            ))),
+            Err(e) => Err(self.sources.error(&e)),
+        }
     }
 
     /// The Tera context of an issue, optionally for one subscriber.
@@ -211,6 +227,33 @@ impl Renderer {
     }
 }
 
+/// The most one render may write: far above any issue or archive page
+/// (a few dozen KB; an email over 102 KB is already clipped by Gmail),
+/// far below what would exhaust memory.
+pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// A render's output, refused past [`MAX_OUTPUT`].
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT {
+            self.over = true;
+            return Err(std::io::Error::other("the render's output bound"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Collapses whitespace to single spaces and drops control characters.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace()
@@ -254,12 +297,27 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
             continue;
         }
         if path.is_dir() {
+            if is_template_name(name) {
+                return Err(Error::input(format!(
+                    "{}: this is a folder, but a template file is expected here (its name is a template's)\nhelp: replace the folder by the template file, or rename it (a folder of templates has a name without `.html`, `.txt` or `.xml`)",
+                    path.display()
+                )));
+            }
             collect_files(root, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(root) {
             out.push((rel.to_string_lossy().replace('\\', "/"), path.clone()));
         }
     }
     Ok(())
+}
+
+/// Whether a file name is a template's: a built-in's, or one ending in an
+/// extension templates have (`.html`, `.htm`, `.txt`, `.xml`).
+fn is_template_name(name: &str) -> bool {
+    BUILTINS.iter().any(|(b, _)| *b == name)
+        || [".html", ".htm", ".txt", ".xml"]
+            .iter()
+            .any(|ext| name.to_ascii_lowercase().ends_with(ext))
 }
 
 /// Registers the project's filters: `wrap(width, indent, first)` for the

@@ -710,3 +710,49 @@ fn every_text_and_link_in_the_email_has_an_inline_colour() {
         ["body > td > a > \"t\""]
     );
 }
+
+/// `check --now NOW` on the shipped project with `templates/<name>` = `src`;
+/// returns (exit code, stderr and stdout).
+fn check_with_template(name: &str, src: &str) -> (Option<i32>, String) {
+    let dir = Project::new().build();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates").join(name), src).unwrap();
+    let out = run_plain(dir.path(), &["check", "--now", NOW]);
+    (
+        out.status.code(),
+        format!("{}{}", text(&out.stderr), text(&out.stdout)),
+    )
+}
+
+#[test]
+fn check_warns_when_an_email_is_longer_than_gmail_shows() {
+    // About 130 KB of padding in the intro of every issue.
+    let big = "{% extends \"__newsletter/email.html\" %}{% block intro %}{% for i in range(end=2600) %}<p>{{ cfp.name }} padding padding padding padding</p>{% endfor %}{% endblock intro %}";
+    let (code, out) = check_with_template("email.html", big);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("issue 1: its HTML part is")
+            && out.contains("Gmail clips an email over 102 KB"),
+        "{out}"
+    );
+    // Just under: no warning.
+    let small = big.replace("2600", "1000");
+    let (code, out) = check_with_template("email.html", &small);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("Gmail clips"), "{out}");
+}
+
+#[test]
+fn check_warns_when_an_email_is_rendered_whole_for_every_subscriber() {
+    let src = "{% extends \"__newsletter/email.html\" %}{% block intro %}{% if subscriber %}<p>Hi</p>{% endif %}{% endblock intro %}";
+    let (code, out) = check_with_template("email.html", src);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            "warning: templates/email.html:1: reads `subscriber` outside the personal blocks"
+        ),
+        "{out}"
+    );
+    let (_, out) = check_with_template("email.html", "{% extends \"__newsletter/email.html\" %}");
+    assert!(!out.contains("rendered whole"), "{out}");
+}
