@@ -125,6 +125,14 @@ impl Sources {
         Error::input(format!("{msg}\nhelp: {help}"))
     }
 
+    /// An undefined name found before rendering, as Tera would report it.
+    pub(super) fn undefined(&self, name: &str, offset: usize, message: &str) -> Error {
+        Error::input(format!(
+            "{}\nhelp: {HELP}",
+            self.located(name, Offset::Byte(offset), message)
+        ))
+    }
+
     /// For Tera's "Unexpected end of input" and "Unknown tag": the block
     /// left open or closed by the wrong tag, if the scan finds one.
     fn block_problem(&self, name: &str, message: &str) -> Option<(String, bool)> {

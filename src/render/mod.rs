@@ -14,6 +14,7 @@ pub mod context;
 mod email;
 mod errors;
 pub mod markdown;
+mod strict;
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +64,8 @@ pub struct Renderer {
     /// How `email.html` and `email.txt` are rendered (once, or whole per
     /// subscriber).
     email_modes: [email::Mode; 2],
+    /// Templates already checked for undefined names ([`strict`]).
+    checked: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Renderer {
@@ -113,6 +116,7 @@ impl Renderer {
             tera,
             sources,
             email_modes,
+            checked: Default::default(),
         })
     }
 
@@ -138,6 +142,7 @@ impl Renderer {
     /// Renders block `block` of template `name` with `ctx`, at most
     /// [`MAX_OUTPUT`] bytes.
     fn render_block(&self, name: &str, block: &str, ctx: &tera::Context) -> Result<String> {
+        self.strict(name, ctx)?;
         let mut out = Bounded::default();
         let done = self.tera.render_block_to(name, block, ctx, &mut out);
         self.finish(name, done, out)
@@ -147,9 +152,34 @@ impl Renderer {
     /// more than [`MAX_OUTPUT`] bytes (a loop that runs away) is stopped
     /// there with an error naming it.
     pub fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
+        self.strict(name, ctx)?;
         let mut out = Bounded::default();
         let done = self.tera.render_to(name, ctx, &mut out);
         self.finish(name, done, out)
+    }
+
+    /// The first time template `name` is rendered: an undefined name in
+    /// it or in what it extends or includes is an error (see [`strict`]),
+    /// wherever Tera would let it pass as empty.
+    fn strict(&self, name: &str, ctx: &tera::Context) -> Result<()> {
+        // A generated template (`__newsletter/once/...`) renders the email
+        // template it stands for.
+        let name = self.sources.template_of(name);
+        {
+            let mut checked = self.checked.lock().unwrap_or_else(|e| e.into_inner());
+            if !checked.insert(name.clone()) {
+                return Ok(());
+            }
+        }
+        let names = strict::closure(&name, |n| self.sources.source(n));
+        let templates: Vec<(&str, &str)> = names
+            .iter()
+            .filter_map(|n| Some((n.as_str(), self.sources.source(n)?)))
+            .collect();
+        match strict::check(&templates, ctx) {
+            Some(u) => Err(self.sources.undefined(&u.template, u.offset, &u.message)),
+            None => Ok(()),
+        }
     }
 
     fn finish(&self, name: &str, done: tera::TeraResult<()>, out: Bounded) -> Result<String> {
