@@ -328,7 +328,21 @@ fn check_renders_every_issue() {
     assert_eq!(out.status.code(), Some(0));
     let dir = Project::new().build();
     std::fs::create_dir(dir.path().join("templates")).unwrap();
-    // Only the last call trips over this.
+    // Only the last call trips over this: it has no next issue (a field
+    // of none, which only rendering finds; a misspelt field is found
+    // before, with issue 1).
+    std::fs::write(
+        dir.path().join("templates/email.txt"),
+        "{% if issue.kind == \"last_call\" %}{{ issue.next.kind }}{% endif %}",
+    )
+    .unwrap();
+    let out = run_plain(dir.path(), &["check", "--now", NOW]);
+    assert_bad_input(&out, "templates/email.txt:1:");
+    assert!(
+        text(&out.stderr).contains("rendering issue 12"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::write(
         dir.path().join("templates/email.txt"),
         "{% if issue.kind == \"last_call\" %}{{ issue.missing_field }}{% endif %}",
@@ -336,7 +350,11 @@ fn check_renders_every_issue() {
     .unwrap();
     let out = run_plain(dir.path(), &["check", "--now", NOW]);
     assert_bad_input(&out, "templates/email.txt:1:44: Field `missing_field`");
-    assert!(text(&out.stderr).contains("rendering issue 12"));
+    assert!(
+        text(&out.stderr).contains("rendering issue 1 "),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
