@@ -11,8 +11,9 @@
 //!   or on a loop variable over one (`c.nmae` in `for c in
 //!   issue.categories`) must name fields the object has, wherever it
 //!   stands (`~`, `if`, filters' arguments, `set`);
-//! - a bare name joined with `~` must be defined (a context variable, or
-//!   one the templates `set` or loop over).
+//! - a bare name joined with `~` must be defined (a context variable, one
+//!   the templates `set` or loop over, or one they test for presence with
+//!   `{% if name %}`, which a context may leave out on purpose).
 //!
 //! What cannot be known statically is left to Tera: a value that is none
 //! (`issue.next` of the last issue), the columns of `subscriber.fields`,
@@ -89,7 +90,16 @@ pub(super) fn check(templates: &[(&str, &str)], ctx: &tera::Context) -> Option<U
         .iter()
         .flat_map(|(_, src)| tokens::bound_names(src))
         .collect();
-    let env = Env { ctx, sample, bound };
+    let tested: HashSet<&str> = templates
+        .iter()
+        .flat_map(|(_, src)| tokens::tested_names(src))
+        .collect();
+    let env = Env {
+        ctx,
+        sample,
+        bound,
+        tested,
+    };
     templates
         .iter()
         .find_map(|(name, src)| env.template(name, src))
@@ -99,8 +109,12 @@ struct Env<'c, 'b> {
     ctx: &'c tera::Context,
     /// `subscriber` when the context has none.
     sample: Value,
-    /// Names some template in the closure `set` or binds in a loop.
+    /// Names some template in the closure `set`s or binds in a loop:
+    /// defined, of unknown shape.
     bound: HashSet<&'b str>,
+    /// Names some template tests for presence (`{% if message %}`): a
+    /// context may leave them out on purpose.
+    tested: HashSet<&'b str>,
 }
 
 /// A loop variable in scope: its name and the values it takes (empty:
@@ -215,6 +229,7 @@ impl Env<'_, '_> {
             || name == "subscriber"
             || scopes.iter().any(|(n, _)| n == name)
             || self.bound.contains(name)
+            || self.tested.contains(name)
             || self.ctx.get(name).is_some()
     }
 

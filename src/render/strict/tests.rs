@@ -54,6 +54,7 @@ fn a_typo_is_found_wherever_it_stands() {
     flags("{{ (\"a \" ~ subscriber.nmae) }}", "nmae");
     flags("{{ \"a\" ~ nmae }}", "nmae");
     flags("{{ 'x' ~ cfp?.nmae }}", "nmae");
+    flags("{% if cfp %}{{ cfp.nmae ~ '' }}{% endif %}", "nmae");
     let (_, message) = problem("{{ cfp.nmae }}").unwrap();
     assert_eq!(
         message,
@@ -82,6 +83,8 @@ fn what_cannot_be_known_is_left_alone() {
         "{{ [c.name for c in issue.categories] }}",
         "{{ t.name ~ \"\" }}{% for t in issue.categories %}{% endfor %}",
         "{{ x.y ~ 'z' }}",
+        "{% if message %}{{ \"Note: \" ~ message }}{% endif %}",
+        "{% if flash is defined %}{{ flash ~ '!' }}{% endif %}",
     ] {
         assert_eq!(problem(src), None, "{src}");
     }

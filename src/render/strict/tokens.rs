@@ -131,6 +131,24 @@ pub(super) fn bound_names(src: &str) -> Vec<&str> {
     out
 }
 
+/// Names `src` tests for presence (a bare name in an `if` or `elif`, or
+/// before `is`): a context may leave them out on purpose, as it does
+/// `subscriber`.
+pub(super) fn tested_names(src: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for tag in tags(src) {
+        let toks = &tag.tokens;
+        let condition = tag.is_tag && matches!(toks.first().map(|t| t.text), Some("if" | "elif"));
+        for (i, t) in toks.iter().enumerate() {
+            let bare = t.kind == Tok::Ident && is_root(toks, i) && attributes(toks, i).is_empty();
+            if bare && (condition || toks.get(i + 1).is_some_and(|n| n.text == "is")) {
+                out.push(t.text);
+            }
+        }
+    }
+    out
+}
+
 /// Whether the identifier at `i` starts a path that reads a variable: not
 /// an attribute, a filter, test, function or component name, a keyword
 /// argument or a map key.
