@@ -10,11 +10,11 @@
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
 //! made by [`crate::token::Tokens`]: `newsletter serve` resolves it.
 
+mod list_id;
 mod message;
 
 use std::time::SystemTime;
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit};
 use lettre::Message;
@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::token::Tokens;
 
-pub use message::{Messages, one_address};
+pub use message::{Messages, one_address, subscriber_context};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,7 +49,6 @@ macro_rules! text_header {
     };
 }
 
-text_header!(ListId, "List-Id");
 text_header!(ListUnsubscribe, "List-Unsubscribe");
 text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
 
@@ -59,7 +58,8 @@ pub struct Composer {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     domain: String,
-    list_id: String,
+    /// The `List-Id` header, the same for every message.
+    list_id: HeaderValue,
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
     tokens: Option<Tokens>,
@@ -67,6 +67,8 @@ pub struct Composer {
     mac: Option<Hmac<Sha256>>,
     /// `delivery.return_path` (VERP), with its `{token}` placeholder.
     return_path: Option<String>,
+    /// The token without a secret: empty, or a preview's placeholder.
+    missing_token: String,
 }
 
 /// What differs per recipient.
@@ -102,11 +104,10 @@ impl Composer {
             None => None,
         };
         let domain = from.email.domain().to_ascii_lowercase();
-        let list_id = format!(
-            "{} <{}.{}>",
-            clean(&config.newsletter.title),
-            crate::topics::slugify(&config.newsletter.title),
-            domain
+        let list_id = list_id::value(
+            &clean(&config.newsletter.title),
+            &crate::topics::slugify(&config.newsletter.title),
+            &domain,
         );
         Ok(Composer {
             from,
@@ -120,7 +121,15 @@ impl Composer {
                 .filter(|s| !s.is_empty())
                 .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
             return_path: config.delivery.return_path.clone(),
+            missing_token: String::new(),
         })
+    }
+
+    /// Without the secret, tokens are `placeholder` instead of empty (for
+    /// a preview: the link shows where the token goes).
+    pub fn with_token_placeholder(mut self, placeholder: &str) -> Composer {
+        self.missing_token = placeholder.to_string();
+        self
     }
 
     /// Whether a real send needs the secret: an https one-click URL with a
@@ -173,12 +182,13 @@ impl Composer {
         self.tokens.as_ref()
     }
 
-    /// The unsubscribe token of a normalized address ("" without a secret).
+    /// The unsubscribe token of a normalized address ("" without a secret,
+    /// or the placeholder of [`Composer::with_token_placeholder`]).
     pub fn token(&self, key: &str) -> String {
         self.tokens
             .as_ref()
             .map(|t| t.unsubscribe(key))
-            .unwrap_or_default()
+            .unwrap_or_else(|| self.missing_token.clone())
     }
 
     /// The personal one-click unsubscribe URL, if configured.
@@ -234,7 +244,7 @@ impl Composer {
             .raw_header(subject_header(&clean(subject)))
             .date(SystemTime::from(date))
             .message_id(Some(self.message_id(issue, to.key)))
-            .header(ListId(self.list_id.clone()));
+            .raw_header(self.list_id.clone());
         if let Some(r) = &self.reply_to {
             b = b.reply_to(r.clone());
         }
@@ -286,25 +296,7 @@ fn subject_header(subject: &str) -> HeaderValue {
     if !subject.contains("=?") {
         return lettre::message::header::Subject::from(subject.to_string()).display();
     }
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in subject.chars() {
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(std::mem::take(&mut chunk));
-        }
-        chunk.push(c);
-    }
-    words.push(chunk);
-    let encoded = words
-        .iter()
-        .map(|w| {
-            format!(
-                "=?utf-8?b?{}?=",
-                base64::engine::general_purpose::STANDARD.encode(w)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n ");
+    let encoded = list_id::encoded_words(subject);
     HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
