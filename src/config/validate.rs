@@ -60,6 +60,8 @@ impl Validator<'_> {
             content: Content {
                 topics: raw.content.topics,
                 allow_html: raw.content.allow_html,
+                notes: raw.content.notes,
+                tips: raw.content.tips,
             },
             templates: Templates {
                 dir: raw.templates.dir,
@@ -68,6 +70,8 @@ impl Validator<'_> {
                 path: raw.feed.path,
                 archive_dir: raw.feed.archive_dir,
                 max_items: raw.feed.max_items.map(Spanned::into_inner),
+                atom_path: self.feed_file(raw.feed.atom_path, "atom_path", "public/atom.xml")?,
+                json_path: self.feed_file(raw.feed.json_path, "json_path", "public/feed.json")?,
             },
             subscribers: SubscribersSettings {
                 path: raw.subscribers.path,
@@ -345,6 +349,28 @@ impl Validator<'_> {
 
     /// `subscribers.delimiter`: one ASCII character that cannot be part
     /// of a value's syntax (not a letter, digit, quote or line break).
+    /// `[feed] atom_path` or `json_path`: a path, `false` for none, or
+    /// `default` when absent.
+    fn feed_file(
+        &self,
+        value: Option<Spanned<toml::Value>>,
+        key: &str,
+        default: &str,
+    ) -> Result<Option<PathBuf>, Diagnostic> {
+        let Some(value) = value else {
+            return Ok(Some(default.into()));
+        };
+        match value.get_ref() {
+            toml::Value::String(s) if !s.trim().is_empty() => Ok(Some(s.into())),
+            toml::Value::Boolean(false) => Ok(None),
+            _ => Err(self.err(
+                value.span(),
+                format!("feed.{key} must be a file path or false"),
+                format!("write a path such as {key} = \"{default}\", or {key} = false to write no such feed"),
+            )),
+        }
+    }
+
     fn delimiter(&self, d: &Spanned<String>) -> Result<u8, Diagnostic> {
         match d.get_ref().as_bytes() {
             [b] if b.is_ascii_punctuation() && *b != b'"' || *b == b'\t' => Ok(*b),

@@ -295,18 +295,20 @@ impl IssueContext {
 /// The feed's file name relative to the archive root when the feed lives
 /// inside it (the default), else just its file name.
 pub fn feed_file_name(config: &Config) -> String {
-    config
-        .feed
-        .path
-        .strip_prefix(&config.feed.archive_dir)
+    public_name(config, &config.feed.path)
+}
+
+/// A published file's name relative to the archive root when it lives
+/// inside it, else just its file name (`feed.xml` when it has none).
+pub fn public_name(config: &Config, path: &std::path::Path) -> String {
+    path.strip_prefix(&config.feed.archive_dir)
         .ok()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .or_else(|| {
-            config
-                .feed
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-        })
+        .or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "feed.xml".into())
+}
+
+/// The absolute URL of a published file ("" without base_url).
+pub fn public_url(config: &Config, path: &std::path::Path) -> String {
+    absolute(config, &public_name(config, path))
 }
