@@ -13,7 +13,7 @@ use crate::deliver::transport_from_config;
 use crate::error::Error;
 use crate::project::Project;
 use crate::publish;
-use crate::render::{IssueContext, Renderer, SubscriberContext};
+use crate::render::{Renderer, SubscriberContext};
 
 /// What a check found in a usable project.
 #[derive(Debug, Clone)]
@@ -95,6 +95,7 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
         return Err(failure);
     }
     let mut warnings = p.topic_warnings();
+    warnings.extend(p.words.warnings());
     if !p.plan.unscheduled.is_empty() {
         warnings.push(format!(
             "{}: {} categor{} no issue (more categories than send days): {}",
@@ -190,7 +191,7 @@ fn render_all(p: &Project) -> Result<(), CheckFailure> {
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let sample = SubscriberContext::sample();
     for planned in &p.plan.issues {
-        let issue = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
+        let issue = publish::planned_context(p, planned);
         let rendered = renderer.subject(&issue).and_then(|_| {
             for who in [Some(&sample), None] {
                 renderer.email_html(&issue, who)?;

@@ -31,6 +31,7 @@ pub mod subscribers;
 mod suggest;
 pub mod suppress;
 pub mod topics;
+pub mod words;
 
 use std::ffi::OsString;
 

@@ -17,6 +17,11 @@ fn starter_files() -> Vec<(PathBuf, &'static str)> {
             "content/subscribers.csv".into(),
             include_str!("../../content/subscribers.csv"),
         ),
+        ("content/tips.md".into(), include_str!("../../content/tips.md")),
+        (
+            "content/notes/performance.md".into(),
+            include_str!("../../content/notes/performance.md"),
+        ),
     ];
     // The built-in templates, written out for editing.
     for (name, src) in crate::render::BUILTINS {

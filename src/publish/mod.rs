@@ -25,7 +25,7 @@ use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
 pub use feeds::{FeedFile, FeedWritten, Format};
-pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent};
+pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent, planned_context};
 pub use overview::{PlanRow, plan_rows};
 
 /// Publishes the feed and the archive as of `p.now` (what `newsletter
@@ -270,7 +270,7 @@ fn published(
         if frozen.iter().any(|f| f.number == planned.number) {
             continue;
         }
-        let context = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
+        let context = planned_context(p, planned);
         let subject = renderer.subject(&context)?;
         freeze.push(frozen_record(planned, &context, &subject, p.now)?);
         out.push(PublishedIssue {

@@ -9,6 +9,7 @@ use super::markdown;
 use crate::config::Config;
 use crate::schedule::{IssueKind, Plan, PlannedIssue};
 use crate::topics::{Topic, TopicList};
+use crate::words::{Block, Words, blocks};
 
 /// The non-personal context of one issue: frozen into the state when the
 /// issue is first sent, so later edits never change a published issue.
@@ -22,6 +23,10 @@ pub struct IssueContext {
     pub issue: IssueInfo,
     /// `notes`: the topic list's notes (paragraphs not followed by a list).
     pub notes: Vec<NoteContext>,
+    /// `tip`: the proposal-writing tip this issue features (`[content]
+    /// tips`), if any. Absent from issues frozen before tips existed.
+    #[serde(default)]
+    pub tip: Option<TipContext>,
 }
 
 /// `newsletter.*`
@@ -107,6 +112,35 @@ pub struct CategoryContext {
     pub slug: String,
     /// Its topics.
     pub topics: Vec<TopicContext>,
+    /// The committee's note on it (`content/notes/<slug>.md`), if any.
+    #[serde(default)]
+    pub note: Option<ProseContext>,
+}
+
+/// Markdown of several blocks (a category's note), rendered both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProseContext {
+    /// HTML blocks (`<p>`, `<ul>`, ...), escaped and link-checked like a
+    /// topic (the only other value templates mark `safe`).
+    pub html: String,
+    /// Plain text, paragraphs apart by a blank line.
+    pub text: String,
+    /// The plain text of each paragraph (a list item is one, starting
+    /// `* `), for wrapping one by one.
+    pub paragraphs: Vec<String>,
+}
+
+/// `tip.*`: the featured tip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TipContext {
+    /// Its 1-based place in the tips file.
+    pub number: usize,
+    /// How many tips the file holds.
+    pub count: usize,
+    /// HTML fragment (inline, like a topic's).
+    pub html: String,
+    /// Plain text, links as `text <url>`.
+    pub text: String,
 }
 
 /// A topic, rendered both ways.
@@ -222,11 +256,64 @@ fn topic(t: &Topic, allow_html: bool) -> TopicContext {
     }
 }
 
+/// A note's Markdown rendered both ways.
+fn prose(md: &str, allow_html: bool) -> ProseContext {
+    let mut html = String::new();
+    let mut paragraphs = Vec::new();
+    for block in blocks(md) {
+        match block {
+            Block::Paragraph(src) => {
+                html.push_str(&format!("<p>{}</p>\n", markdown::to_html(&src, allow_html)));
+                paragraphs.push(markdown::to_text(&src));
+            }
+            Block::List(items) => {
+                html.push_str("<ul>\n");
+                for item in items {
+                    html.push_str(&format!("<li>{}</li>\n", markdown::to_html(&item, allow_html)));
+                    paragraphs.push(format!("* {}", markdown::to_text(&item)));
+                }
+                html.push_str("</ul>\n");
+            }
+            Block::Other(src) => {
+                let h = markdown::to_html(&src, allow_html);
+                let is_block = ["<h", "<blockquote", "<pre", "<ol", "<ul", "<hr", "<table"]
+                    .iter()
+                    .any(|t| h.starts_with(t));
+                if is_block {
+                    html.push_str(&format!("{h}\n"));
+                } else {
+                    html.push_str(&format!("<p>{h}</p>\n"));
+                }
+                paragraphs.push(markdown::to_text(&src));
+            }
+        }
+    }
+    paragraphs.retain(|p| !p.is_empty());
+    ProseContext {
+        html: html.trim_end().to_string(),
+        text: paragraphs.join("\n\n"),
+        paragraphs,
+    }
+}
+
 impl IssueContext {
-    /// The context of `issue` from the current files.
+    /// The context of `issue` from the current files, without the
+    /// organizer's notes and tips ([`IssueContext::build_with`] adds them).
     pub fn build(
         config: &Config,
         topics: &TopicList,
+        plan: &Plan,
+        issue: &PlannedIssue,
+    ) -> IssueContext {
+        Self::build_with(config, topics, &Words::default(), plan, issue)
+    }
+
+    /// The context of `issue` from the current files and the organizer's
+    /// `words`: each category's note and the issue's tip.
+    pub fn build_with(
+        config: &Config,
+        topics: &TopicList,
+        words: &Words,
         plan: &Plan,
         issue: &PlannedIssue,
     ) -> IssueContext {
@@ -240,6 +327,7 @@ impl IssueContext {
                 name: c.name.clone(),
                 slug: c.slug.clone(),
                 topics: c.topics.iter().map(|t| topic(t, allow_html)).collect(),
+                note: words.note(&c.slug).map(|md| prose(md, allow_html)),
             })
             .collect();
         let path = issue_path(
@@ -288,6 +376,12 @@ impl IssueContext {
                     hidden: n.hidden,
                 })
                 .collect(),
+            tip: words.tip(issue.number).map(|t| TipContext {
+                number: t.number,
+                count: t.count,
+                html: markdown::to_html(t.markdown, allow_html),
+                text: markdown::to_text(t.markdown),
+            }),
         }
     }
 }
