@@ -17,7 +17,10 @@ fn starter_files() -> Vec<(PathBuf, &'static str)> {
             "content/subscribers.csv".into(),
             include_str!("../../content/subscribers.csv"),
         ),
-        ("content/tips.md".into(), include_str!("../../content/tips.md")),
+        (
+            "content/tips.md".into(),
+            include_str!("../../content/tips.md"),
+        ),
         (
             "content/notes/performance.md".into(),
             include_str!("../../content/notes/performance.md"),

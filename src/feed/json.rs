@@ -65,11 +65,7 @@ pub fn json_feed(source: &Source<'_>) -> Result<Vec<u8>> {
         description: &n.description,
         language: &n.language,
         authors: authors.clone(),
-        items: source
-            .entries
-            .iter()
-            .map(|e| item(e, &authors))
-            .collect(),
+        items: source.entries.iter().map(|e| item(e, &authors)).collect(),
     };
     let mut out = serde_json::to_vec_pretty(&feed)
         .map_err(|e| Error::failed("cannot write the JSON Feed").with_source(e))?;

@@ -79,7 +79,9 @@ pub(super) fn render(
         .from
         .as_deref()
         .and_then(feed::Author::from_mailbox);
-    let kept = &entries[..entries.len().min(p.config.feed.max_items.unwrap_or(usize::MAX))];
+    let kept = &entries[..entries
+        .len()
+        .min(p.config.feed.max_items.unwrap_or(usize::MAX))];
     let mut files = Vec::new();
     for (format, path) in configured(&p.config) {
         archive::writable(path)?;
@@ -91,12 +93,7 @@ pub(super) fn render(
             empty_date: p.config.cfp.opens_at().fixed_offset(),
         };
         let bytes = match format {
-            Format::Rss => feed::to_xml(&feed::channel(
-                newsletter,
-                author.as_ref(),
-                kept,
-                None,
-            ))?,
+            Format::Rss => feed::to_xml(&feed::channel(newsletter, author.as_ref(), kept, None))?,
             Format::Atom => feed::atom(&source)?,
             Format::Json => feed::json_feed(&source)?,
         };

@@ -269,7 +269,10 @@ fn prose(md: &str, allow_html: bool) -> ProseContext {
             Block::List(items) => {
                 html.push_str("<ul>\n");
                 for item in items {
-                    html.push_str(&format!("<li>{}</li>\n", markdown::to_html(&item, allow_html)));
+                    html.push_str(&format!(
+                        "<li>{}</li>\n",
+                        markdown::to_html(&item, allow_html)
+                    ));
                     paragraphs.push(format!("* {}", markdown::to_text(&item)));
                 }
                 html.push_str("</ul>\n");

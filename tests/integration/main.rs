@@ -17,6 +17,7 @@ mod cli;
 mod concurrent;
 mod faults;
 mod feed;
+mod feeds;
 mod invalid;
 mod kill_resume;
 mod preview;

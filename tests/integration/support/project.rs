@@ -149,8 +149,14 @@ impl Project {
         )
         .unwrap();
         // The organizer's words: the shipped config names them.
-        copy_over(&root().join("content/tips.md"), &dir.path().join("content/tips.md"));
-        copy_over(&root().join("content/notes"), &dir.path().join("content/notes"));
+        copy_over(
+            &root().join("content/tips.md"),
+            &dir.path().join("content/tips.md"),
+        );
+        copy_over(
+            &root().join("content/notes"),
+            &dir.path().join("content/notes"),
+        );
         if let Some(csv) = &self.subscribers {
             std::fs::write(dir.path().join("content/subscribers.csv"), csv).unwrap();
         }
