@@ -182,43 +182,4 @@ pub fn xml_text(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_text_drops_what_xml_forbids_and_keeps_the_rest() {
-        assert_eq!(xml_text("a\u{0}b\u{1b}c\td\ne\u{fffe}é"), "abc\td\neé");
-    }
-
-    #[test]
-    fn html_escaping_leaves_no_markup_and_keeps_the_text() {
-        assert_eq!(
-            escape_html("a <https://x.org/?a=1&b=2> \"q\" 'r' <script>"),
-            "a &lt;https://x.org/?a=1&amp;b=2&gt; &quot;q&quot; &#39;r&#39; &lt;script&gt;"
-        );
-        assert_eq!(escape_html("plain · text"), "plain · text");
-    }
-
-    #[test]
-    fn the_author_is_the_from_mailbox_in_rss_form() {
-        let a =
-            Author::from_mailbox("DjangoCon US Program Committee <program@djangocon.us>").unwrap();
-        assert_eq!(
-            a.rss(),
-            "program@djangocon.us (DjangoCon US Program Committee)"
-        );
-        let bare = Author::from_mailbox("cfp@example.org").unwrap();
-        assert_eq!(bare.rss(), "cfp@example.org");
-        let quoted = Author::from_mailbox("\"Org (CFP)\" <cfp@example.org>").unwrap();
-        assert_eq!(quoted.rss(), "cfp@example.org (Org CFP)");
-        assert_eq!(Author::from_mailbox("not an address"), None);
-    }
-
-    #[test]
-    fn descriptions_are_cut_after_a_word() {
-        let s = "alpha beta gamma delta";
-        assert_eq!(truncate_words(s, 100), s);
-        assert_eq!(truncate_words(s, 14), "alpha beta…");
-        assert!(truncate_words(&"x".repeat(50), 10).chars().count() <= 10);
-    }
-}
+mod tests;
