@@ -2,7 +2,7 @@
 //! every value checked, each error a [`Diagnostic`] pointing at the value.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
@@ -51,6 +51,21 @@ impl Validator<'_> {
                 "remove the key to keep every issue, or give a number of at least 1",
             ));
         }
+        let atom_path = self.feed_file(
+            raw.feed.atom_path,
+            "atom_path",
+            "public/atom.xml",
+            &[("path", &raw.feed.path)],
+        )?;
+        let json_path = self.feed_file(
+            raw.feed.json_path,
+            "json_path",
+            "public/feed.json",
+            &[
+                ("path", &raw.feed.path),
+                ("atom_path", atom_path.as_deref().unwrap_or(Path::new(""))),
+            ],
+        )?;
         Ok(Config {
             path: PathBuf::from("config.toml"),
             source: self.src.to_string(),
@@ -70,8 +85,8 @@ impl Validator<'_> {
                 path: raw.feed.path,
                 archive_dir: raw.feed.archive_dir,
                 max_items: raw.feed.max_items.map(Spanned::into_inner),
-                atom_path: self.feed_file(raw.feed.atom_path, "atom_path", "public/atom.xml")?,
-                json_path: self.feed_file(raw.feed.json_path, "json_path", "public/feed.json")?,
+                atom_path,
+                json_path,
             },
             subscribers: SubscribersSettings {
                 path: raw.subscribers.path,
@@ -350,18 +365,29 @@ impl Validator<'_> {
     /// `subscribers.delimiter`: one ASCII character that cannot be part
     /// of a value's syntax (not a letter, digit, quote or line break).
     /// `[feed] atom_path` or `json_path`: a path, `false` for none, or
-    /// `default` when absent.
+    /// `default` when absent; never a file another feed key (`taken`)
+    /// already names.
     fn feed_file(
         &self,
         value: Option<Spanned<toml::Value>>,
         key: &str,
         default: &str,
+        taken: &[(&str, &Path)],
     ) -> Result<Option<PathBuf>, Diagnostic> {
         let Some(value) = value else {
             return Ok(Some(default.into()));
         };
         match value.get_ref() {
-            toml::Value::String(s) if !s.trim().is_empty() => Ok(Some(s.into())),
+            toml::Value::String(s) if !s.trim().is_empty() => {
+                if let Some((other, _)) = taken.iter().find(|(_, p)| *p == Path::new(s)) {
+                    return Err(self.err(
+                        value.span(),
+                        format!("feed.{key} names the same file as feed.{other}"),
+                        format!("give each feed a file of its own, or write {key} = false"),
+                    ));
+                }
+                Ok(Some(s.into()))
+            }
             toml::Value::Boolean(false) => Ok(None),
             _ => Err(self.err(
                 value.span(),
