@@ -141,6 +141,9 @@ pub struct TipContext {
     pub html: String,
     /// Plain text, links as `text <url>`.
     pub text: String,
+    /// Its Markdown as written: what a later issue's rotation looks for in
+    /// the tips file.
+    pub markdown: String,
 }
 
 /// A topic, rendered both ways.
@@ -266,16 +269,13 @@ fn prose(md: &str, allow_html: bool) -> ProseContext {
                 html.push_str(&format!("<p>{}</p>\n", markdown::to_html(&src, allow_html)));
                 paragraphs.push(markdown::to_text(&src));
             }
-            Block::List(items) => {
-                html.push_str("<ul>\n");
+            Block::List(src, items) => {
+                // The list as Markdown renders it (ordered or not, nested
+                // items kept); the text gives each item a line of its own.
+                html.push_str(&format!("{}\n", markdown::to_html(&src, allow_html)));
                 for item in items {
-                    html.push_str(&format!(
-                        "<li>{}</li>\n",
-                        markdown::to_html(&item, allow_html)
-                    ));
                     paragraphs.push(format!("* {}", markdown::to_text(&item)));
                 }
-                html.push_str("</ul>\n");
             }
             Block::Other(src) => {
                 let h = markdown::to_html(&src, allow_html);
@@ -384,6 +384,7 @@ impl IssueContext {
                 count: t.count,
                 html: markdown::to_html(t.markdown, allow_html),
                 text: markdown::to_text(t.markdown),
+                markdown: t.markdown.to_string(),
             }),
         }
     }

@@ -15,8 +15,9 @@
 //! - The rotation is history-aware like the categories: a published issue
 //!   keeps the tip frozen in its context; the issues after it take the tips
 //!   after that one, in order, starting again at the first after the last.
-//!   The frozen tip is found in the current list by its text (so inserting
-//!   a tip above it does not repeat one); if it is gone, by its number.
+//!   The frozen tip is found in the current list by its Markdown (so
+//!   inserting a tip above it does not repeat one); if it is gone, by its
+//!   number.
 
 mod parse;
 
@@ -66,7 +67,7 @@ struct FrozenTip {
 #[derive(Deserialize)]
 struct FrozenTipFields {
     number: usize,
-    text: String,
+    markdown: String,
 }
 
 impl Words {
@@ -153,7 +154,7 @@ impl Words {
                     let at = self
                         .tips
                         .iter()
-                        .position(|t| crate::render::markdown::to_text(t) == f.text)
+                        .position(|t| *t == f.markdown)
                         .unwrap_or(f.number.saturating_sub(1) % n);
                     next = (at + 1) % n;
                 }

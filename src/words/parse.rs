@@ -10,8 +10,8 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 pub(crate) enum Block {
     /// A paragraph: its Markdown.
     Paragraph(String),
-    /// A list: each item's Markdown.
-    List(Vec<String>),
+    /// A list: its whole Markdown and each item's own.
+    List(String, Vec<String>),
     /// Anything else (a heading, a quote, code): its Markdown.
     Other(String),
 }
@@ -41,7 +41,9 @@ pub(crate) fn blocks(md: &str) -> Vec<Block> {
                     let src = md[at..range.end].trim().to_string();
                     out.push(match (tag, end) {
                         (Tag::Paragraph, _) => Block::Paragraph(src),
-                        (Tag::List(_), TagEnd::List(_)) => Block::List(std::mem::take(&mut items)),
+                        (Tag::List(_), TagEnd::List(_)) => {
+                            Block::List(src, std::mem::take(&mut items))
+                        }
                         _ => Block::Other(src),
                     });
                 }
@@ -59,7 +61,7 @@ pub(crate) fn tips(md: &str) -> Vec<String> {
     blocks(md)
         .into_iter()
         .flat_map(|b| match b {
-            Block::List(items) => items,
+            Block::List(_, items) => items,
             _ => Vec::new(),
         })
         .filter(|t| !t.is_empty())

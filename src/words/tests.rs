@@ -28,7 +28,7 @@ fn note_blocks_keep_paragraphs_lists_and_headings_apart() {
         blocks(md),
         vec![
             Block::Paragraph("One *line*\nwrapped.".into()),
-            Block::List(vec!["a".into(), "b".into()]),
+            Block::List("* a\n* b".into(), vec!["a".into(), "b".into()]),
             Block::Other("## Heading".into()),
         ]
     );
@@ -113,7 +113,8 @@ fn rotation_after(tip_json: &str, tips: Vec<String>) -> Vec<Option<usize>> {
 #[test]
 fn the_next_issue_takes_the_tip_after_the_last_published_one() {
     // Published issues get no new tip: they keep the frozen one.
-    let frozen = r#"{"tip": {"number": 2, "count": 3, "html": "two", "text": "two"}}"#;
+    let frozen =
+        r#"{"tip": {"number": 2, "count": 3, "html": "two", "text": "two", "markdown": "two"}}"#;
     assert_eq!(
         rotation_after(frozen, three_tips()),
         vec![None, None, Some(3), Some(1)]
