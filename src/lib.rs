@@ -10,6 +10,7 @@
 //! [`preview::preview`], [`suppress::record`].
 
 pub(crate) mod archive;
+pub mod calendar;
 pub mod campaign;
 pub mod check;
 pub(crate) mod cli;
@@ -21,6 +22,7 @@ pub(crate) mod deliver;
 pub mod error;
 pub(crate) mod feed;
 pub(crate) mod fsutil;
+pub mod init;
 pub mod preview;
 pub mod project;
 pub mod publish;

@@ -19,6 +19,7 @@
 
 mod language;
 mod raw;
+mod season;
 mod send_days;
 mod toml_error;
 mod validate;
@@ -150,6 +151,21 @@ pub struct Schedule {
     pub last_call_days: u32,
     /// Categories pinned to dates.
     pub pins: Vec<Pin>,
+    /// `[[schedule.reminder]]`: reminder issues before the close.
+    pub reminders: Vec<Reminder>,
+    /// `[[schedule.skip]]`: send days left out (holidays), in order.
+    pub skips: Vec<NaiveDate>,
+}
+
+/// `[[schedule.reminder]]`: a short reminder issue `before` the CFP closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// How long before the close it goes out.
+    pub before: chrono::Duration,
+    /// The value as written (`"7d"`, `"24h"`).
+    pub written: String,
+    /// Where the value is in the config text.
+    pub span: Range<usize>,
 }
 
 /// A category name written in the config, with its byte span there.

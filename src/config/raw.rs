@@ -76,6 +76,22 @@ pub(super) struct RawSchedule {
     pub(super) last_call_days: Spanned<u32>,
     #[serde(default)]
     pub(super) pin: Vec<RawPin>,
+    #[serde(default)]
+    pub(super) reminder: Vec<RawReminder>,
+    #[serde(default)]
+    pub(super) skip: Vec<RawSkip>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReminder {
+    pub(super) before: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSkip {
+    pub(super) date: Spanned<toml::value::Datetime>,
 }
 
 #[derive(Deserialize)]

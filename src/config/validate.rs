@@ -11,6 +11,7 @@ use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
 };
+use super::season;
 use super::send_days::pin_help;
 use super::*;
 
@@ -303,6 +304,8 @@ impl Validator<'_> {
         for p in &s.pin {
             pins.push(self.pin(p, cfp, weekday)?);
         }
+        let reminders = season::reminders(self.src, &s.reminder, cfp)?;
+        let skips = season::skips(self.src, &s.skip, cfp, weekday, &pins)?;
         Ok(Schedule {
             weekday,
             time,
@@ -314,6 +317,8 @@ impl Validator<'_> {
             exclude: s.exclude.into_iter().map(named).collect(),
             last_call_days: lc,
             pins,
+            reminders,
+            skips,
         })
     }
 

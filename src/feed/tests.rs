@@ -48,6 +48,7 @@ fn newsletter() -> NewsletterContext {
         language: "en".into(),
         archive_url: "https://example.org/n/".into(),
         feed_url: "https://example.org/n/feed.xml".into(),
+        calendar_url: String::new(),
     }
 }
 

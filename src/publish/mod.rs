@@ -54,6 +54,8 @@ pub struct PublishReport {
     pub feed_changed: bool,
     /// Each feed file, RSS first.
     pub feeds: Vec<FeedWritten>,
+    /// Whether `deadline.ics` (beside the feed) changed.
+    pub calendar_changed: bool,
     /// The archive's files.
     pub archive: ArchiveReport,
 }
@@ -81,13 +83,19 @@ impl PublishReport {
             ));
         }
         format!(
-            "{out}archive: {} ({} issue page{}, {} written, {} unchanged, {} removed)\n",
+            "{out}archive: {} ({} issue page{}, {} written, {} unchanged, {} removed); calendar: {} ({})\n",
             p.config.feed.archive_dir.display(),
             self.issues,
             if self.issues == 1 { "" } else { "s" },
             self.archive.written,
             self.archive.unchanged,
             self.archive.removed,
+            crate::calendar::path(&p.config).display(),
+            if self.calendar_changed {
+                "written"
+            } else {
+                "unchanged"
+            },
         )
     }
 }
@@ -150,11 +158,13 @@ pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<Publis
             changed: fsutil::write_if_changed(&f.path, &f.bytes)? == Written::Changed,
         });
     }
+    let calendar = crate::calendar::publish(&p.config, state)?;
     Ok(PublishReport {
         issues: rendered.published.len(),
         items: rendered.items,
         feed_changed: feeds.iter().any(|f| f.changed),
         feeds,
+        calendar_changed: calendar == Written::Changed,
         archive,
     })
 }
@@ -197,6 +207,7 @@ pub fn would_publish(
         items: rendered.items,
         feed_changed: feeds.iter().any(|f| f.changed),
         feeds,
+        calendar_changed: crate::calendar::would_change(&p.config, state)?,
         archive: report,
     })
 }

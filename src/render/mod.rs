@@ -13,6 +13,7 @@ pub mod context;
 mod email;
 mod errors;
 pub mod markdown;
+mod reminder;
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("subject.txt", include_str!("../../templates/subject.txt")),
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
+    (
+        "reminder_body.html",
+        include_str!("../../templates/reminder_body.html"),
+    ),
     (
         "issue_body.html",
         include_str!("../../templates/issue_body.html"),

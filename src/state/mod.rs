@@ -24,6 +24,7 @@
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
 
+mod calendar;
 mod deliveries;
 mod issues;
 mod lock;

@@ -59,6 +59,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "DROP INDEX deliveries_by_status;
      CREATE INDEX deliveries_not_sent ON deliveries (issue, status)
          WHERE status IN ('failed', 'pending');",
+    // 3: the calendar event's last published close and its SEQUENCE
+    // (deadline.ics: an extension bumps it).
+    "CREATE TABLE calendar (
+         uid      TEXT PRIMARY KEY,
+         closes   TEXT NOT NULL,               -- RFC 3339
+         sequence INTEGER NOT NULL CHECK (sequence >= 0)
+     ) STRICT, WITHOUT ROWID;",
 ];
 
 /// The schema version this binary writes and understands.

@@ -81,10 +81,8 @@ pub fn record(
             } else {
                 format!("{}: ", g.origin)
             };
-            Error::input(format!(
-                "{at}`{}` is not an email address: {r}\nhelp: correct or remove it; nothing was recorded",
-                g.address
-            ))
+            Error::input(format!("{at}`{}` is not an email address: {r}", g.address))
+                .with_help("correct or remove it; nothing was recorded")
         })?;
         keys.push(addr.key);
     }

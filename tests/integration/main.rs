@@ -24,6 +24,7 @@ mod preview;
 mod publish;
 mod robust;
 mod schedule_history;
+mod season;
 mod security;
 mod send;
 mod smtp;
