@@ -17,6 +17,7 @@
 //! a zone, `send_days.rs` the send days a pin may name, `language.rs`
 //! language tags.
 
+mod feed_files;
 mod language;
 mod raw;
 mod season;

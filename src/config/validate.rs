@@ -2,11 +2,12 @@
 //! every value checked, each error a [`Diagnostic`] pointing at the value.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
 
+use super::feed_files;
 use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
@@ -36,7 +37,7 @@ impl Validator<'_> {
         Diagnostic::at(self.src, span.start, msg).help(help)
     }
 
-    fn build(&self, raw: Raw) -> Result<Config, Diagnostic> {
+    fn build(&self, mut raw: Raw) -> Result<Config, Diagnostic> {
         let cfp = self.cfp(raw.cfp)?;
         let schedule = self.schedule(raw.schedule, &cfp)?;
         let newsletter = self.newsletter(raw.newsletter)?;
@@ -52,20 +53,11 @@ impl Validator<'_> {
                 "remove the key to keep every issue, or give a number of at least 1",
             ));
         }
-        let atom_path = self.feed_file(
-            raw.feed.atom_path,
-            "atom_path",
-            "public/atom.xml",
-            &[("path", &raw.feed.path)],
-        )?;
-        let json_path = self.feed_file(
-            raw.feed.json_path,
-            "json_path",
-            "public/feed.json",
-            &[
-                ("path", &raw.feed.path),
-                ("atom_path", atom_path.as_deref().unwrap_or(Path::new(""))),
-            ],
+        let (atom_path, json_path) = feed_files::paths(
+            self.src,
+            &raw.feed.path,
+            raw.feed.atom_path.take(),
+            raw.feed.json_path.take(),
         )?;
         Ok(Config {
             path: PathBuf::from("config.toml"),
@@ -369,39 +361,6 @@ impl Validator<'_> {
 
     /// `subscribers.delimiter`: one ASCII character that cannot be part
     /// of a value's syntax (not a letter, digit, quote or line break).
-    /// `[feed] atom_path` or `json_path`: a path, `false` for none, or
-    /// `default` when absent; never a file another feed key (`taken`)
-    /// already names.
-    fn feed_file(
-        &self,
-        value: Option<Spanned<toml::Value>>,
-        key: &str,
-        default: &str,
-        taken: &[(&str, &Path)],
-    ) -> Result<Option<PathBuf>, Diagnostic> {
-        let Some(value) = value else {
-            return Ok(Some(default.into()));
-        };
-        match value.get_ref() {
-            toml::Value::String(s) if !s.trim().is_empty() => {
-                if let Some((other, _)) = taken.iter().find(|(_, p)| *p == Path::new(s)) {
-                    return Err(self.err(
-                        value.span(),
-                        format!("feed.{key} names the same file as feed.{other}"),
-                        format!("give each feed a file of its own, or write {key} = false"),
-                    ));
-                }
-                Ok(Some(s.into()))
-            }
-            toml::Value::Boolean(false) => Ok(None),
-            _ => Err(self.err(
-                value.span(),
-                format!("feed.{key} must be a file path or false"),
-                format!("write a path such as {key} = \"{default}\", or {key} = false to write no such feed"),
-            )),
-        }
-    }
-
     fn delimiter(&self, d: &Spanned<String>) -> Result<u8, Diagnostic> {
         match d.get_ref().as_bytes() {
             [b] if b.is_ascii_punctuation() && *b != b'"' || *b == b'\t' => Ok(*b),
