@@ -23,7 +23,8 @@ DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 mkdir -p "$DIR/content"
 cp config.toml "$DIR/"
-cp content/topics.md "$DIR/content/"
+cp content/topics.md content/tips.md "$DIR/content/"
+cp -r content/notes "$DIR/content/"
 python3 - "$DIR/content/topics.md" "$DIR/config.toml" <<'PY'
 import sys
 topics, config = sys.argv[1:]

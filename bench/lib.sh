@@ -31,13 +31,15 @@ gen_subscribers() { # gen_subscribers FILE N
   }' >"$1"
 }
 
-# Copies the shipped config.toml, content/topics.md and templates/ into DIR
+# Copies the shipped config.toml, content/topics.md, content/tips.md,
+# content/notes/ and templates/ into DIR
 # with N generated subscribers. State, outbox and feed stay inside DIR
 # (the config's relative paths resolve against its folder).
 make_project() { # make_project DIR N
   mkdir -p "$1/content"
   cp "$ROOT/config.toml" "$1/"
-  cp "$ROOT/content/topics.md" "$1/content/"
+  cp "$ROOT/content/topics.md" "$ROOT/content/tips.md" "$1/content/"
+  cp -r "$ROOT/content/notes" "$1/content/"
   cp -r "$ROOT/templates" "$1/"
   gen_subscribers "$1/content/subscribers.csv" "$2"
 }

@@ -40,6 +40,10 @@ pub struct Site {
     /// The feed's address relative to the archive root when it lives
     /// inside it, else its absolute URL.
     pub feed: FeedHref,
+    /// The Atom feed's address, the same way (`None`: not written).
+    pub atom: Option<FeedHref>,
+    /// The JSON Feed's address, the same way (`None`: not written).
+    pub json_feed: Option<FeedHref>,
 }
 
 /// Where pages point for the feed.
@@ -57,6 +61,11 @@ impl FeedHref {
             FeedHref::Absolute(url) => url.clone(),
         }
     }
+}
+
+/// The address of an optional feed from a page ("" when not written).
+fn optional(href: &Option<FeedHref>, root: &str) -> String {
+    href.as_ref().map(|h| h.from(root)).unwrap_or_default()
 }
 
 /// One page: its path under the archive folder and its HTML.
@@ -79,6 +88,10 @@ struct PageContext {
     index: String,
     /// The RSS feed.
     feed: String,
+    /// The Atom feed ("" when not written).
+    atom: String,
+    /// The JSON Feed ("" when not written).
+    json_feed: String,
     /// The newer published issue, if any.
     newer: Option<Listed>,
     /// The older published issue, if any.
@@ -124,6 +137,8 @@ pub fn pages(renderer: &Renderer, site: &Site, published: &[PublishedIssue]) -> 
             title: p.subject.clone(),
             index: format!("{root}index.html"),
             feed: site.feed.from(&root),
+            atom: optional(&site.atom, &root),
+            json_feed: optional(&site.json_feed, &root),
             newer: pos
                 .checked_sub(1)
                 .and_then(|n| published.get(n))
@@ -155,6 +170,8 @@ pub fn pages(renderer: &Renderer, site: &Site, published: &[PublishedIssue]) -> 
             root: String::new(),
             index: "index.html".into(),
             feed: site.feed.from(""),
+            atom: optional(&site.atom, ""),
+            json_feed: optional(&site.json_feed, ""),
             newer: None,
             older: None,
         },

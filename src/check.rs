@@ -13,7 +13,7 @@ use crate::deliver::transport_from_config;
 use crate::error::Error;
 use crate::project::Project;
 use crate::publish;
-use crate::render::{IssueContext, Renderer, SubscriberContext};
+use crate::render::{Renderer, SubscriberContext};
 
 /// What a check found in a usable project.
 #[derive(Debug, Clone)]
@@ -97,6 +97,7 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
     }
     let mut warnings = p.topic_warnings();
     warnings.extend(template_warnings);
+    warnings.extend(p.words.warnings());
     if !p.plan.unscheduled.is_empty() {
         warnings.push(format!(
             "{}: {} categor{} no issue (more categories than send days): {}",
@@ -203,7 +204,7 @@ fn render_all(p: &Project) -> Result<Vec<String>, CheckFailure> {
         .collect();
     let sample = SubscriberContext::sample();
     for planned in &p.plan.issues {
-        let issue = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
+        let issue = publish::planned_context(p, planned);
         let rendered = renderer.subject(&issue).and_then(|_| {
             let mut longest = 0;
             for who in [Some(&sample), None] {

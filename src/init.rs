@@ -18,6 +18,11 @@ pub fn starter_files() -> Vec<(PathBuf, &'static str)> {
             "content/subscribers.csv".into(),
             include_str!("../content/subscribers.csv"),
         ),
+        ("content/tips.md".into(), include_str!("../content/tips.md")),
+        (
+            "content/notes/performance.md".into(),
+            include_str!("../content/notes/performance.md"),
+        ),
     ];
     for (name, src) in crate::render::BUILTINS {
         files.push((PathBuf::from("templates").join(name), src));

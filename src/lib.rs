@@ -38,6 +38,7 @@ mod suggest;
 pub mod suppress;
 pub mod token;
 pub mod topics;
+pub mod words;
 
 use std::ffi::OsString;
 

@@ -18,6 +18,7 @@ fn project(now: impl FnOnce(&Project) -> DateTime<Utc>) -> Project {
         config,
         topics,
         plan,
+        words: Default::default(),
         now: DateTime::<Utc>::MIN_UTC,
         env: Env::default(),
     };

@@ -36,6 +36,8 @@ fn to_json(p: &Project, rows: &[PlanRow]) -> String {
                 "slugs": i.slugs,
                 "days_left": i.days_left,
                 "state": i.state.as_str(),
+                "tip": i.tip.as_ref().map(|(number, text)| json!({"number": number, "text": text})),
+                "notes": i.notes,
             })
         })
         .collect();

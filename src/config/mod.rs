@@ -17,6 +17,7 @@
 //! a zone, `send_days.rs` the send days a pin may name, `language.rs`
 //! language tags.
 
+mod feed_files;
 mod language;
 mod raw;
 mod season;
@@ -197,6 +198,10 @@ pub struct Content {
     pub topics: PathBuf,
     /// Pass raw HTML in the topic list through instead of escaping it.
     pub allow_html: bool,
+    /// Folder of the per-category notes, `<slug>.md` (missing: no notes).
+    pub notes: PathBuf,
+    /// The Markdown list of rotating tips, if any.
+    pub tips: Option<PathBuf>,
 }
 
 /// `[templates]`
@@ -215,6 +220,10 @@ pub struct Feed {
     pub archive_dir: PathBuf,
     /// At most this many items in the feed.
     pub max_items: Option<usize>,
+    /// The Atom 1.0 file (`None`: not written).
+    pub atom_path: Option<PathBuf>,
+    /// The JSON Feed 1.1 file (`None`: not written).
+    pub json_path: Option<PathBuf>,
 }
 
 /// `[subscribers]`
@@ -344,6 +353,7 @@ impl Config {
     fn resolve_paths(&mut self, base: &Path) {
         for p in [
             &mut self.content.topics,
+            &mut self.content.notes,
             &mut self.templates.dir,
             &mut self.feed.path,
             &mut self.feed.archive_dir,
@@ -351,6 +361,18 @@ impl Config {
             &mut self.delivery.outbox_dir,
             &mut self.state.path,
         ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        for p in [
+            &mut self.content.tips,
+            &mut self.feed.atom_path,
+            &mut self.feed.json_path,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if p.is_relative() {
                 *p = base.join(&*p);
             }

@@ -110,6 +110,9 @@ pub(super) struct RawContent {
     pub(super) topics: PathBuf,
     #[serde(default)]
     pub(super) allow_html: bool,
+    #[serde(default = "default_notes")]
+    pub(super) notes: PathBuf,
+    pub(super) tips: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +130,10 @@ pub(super) struct RawFeed {
     #[serde(default = "default_archive")]
     pub(super) archive_dir: PathBuf,
     pub(super) max_items: Option<Spanned<usize>>,
+    /// A path, or `false` for none.
+    pub(super) atom_path: Option<Spanned<toml::Value>>,
+    /// A path, or `false` for none.
+    pub(super) json_path: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +218,9 @@ fn default_templates() -> PathBuf {
 }
 fn default_feed() -> PathBuf {
     "public/feed.xml".into()
+}
+fn default_notes() -> PathBuf {
+    "content/notes".into()
 }
 fn default_archive() -> PathBuf {
     "public".into()

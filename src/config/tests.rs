@@ -697,6 +697,47 @@ fn bounce_settings_default_and_are_checked() {
     }
 }
 
+#[test]
+fn extra_feeds_default_on_and_false_turns_one_off() {
+    let c = Config::parse(MINIMAL).unwrap();
+    assert_eq!(c.feed.atom_path, Some(PathBuf::from("public/atom.xml")));
+    assert_eq!(c.feed.json_path, Some(PathBuf::from("public/feed.json")));
+    assert_eq!(c.content.notes, PathBuf::from("content/notes"));
+    assert_eq!(c.content.tips, None);
+    let c = Config::parse(&with(
+        "[feed]\natom_path = false\njson_path = \"out/f.json\"\n[content]\ntips = \"t.md\"\n",
+    ))
+    .unwrap();
+    assert_eq!(c.feed.atom_path, None);
+    assert_eq!(c.feed.json_path, Some(PathBuf::from("out/f.json")));
+    assert_eq!(c.content.tips, Some(PathBuf::from("t.md")));
+    let d = err(&with(
+        "[feed]\npath = \"p/f.xml\"\natom_path = \"p/f.xml\"\n",
+    ));
+    assert!(
+        d.message
+            .contains("feed.atom_path names the same file as feed.path"),
+        "{}",
+        d.message
+    );
+    let d = err(&with("[feed]\njson_path = \"public/atom.xml\"\n"));
+    assert!(
+        d.message.contains("the same file as feed.atom_path"),
+        "{}",
+        d.message
+    );
+    for bad in ["true", "\"\"", "3"] {
+        let src = with(&format!("[feed]\njson_path = {bad}\n"));
+        let d = err(&src);
+        assert!(
+            d.message
+                .contains("feed.json_path must be a file path or false"),
+            "{bad}: {}",
+            d.message
+        );
+    }
+}
+
 // ---- [[schedule.reminder]] and [[schedule.skip]] ----
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use toml::Spanned;
 
+use super::feed_files;
 use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
@@ -36,7 +37,7 @@ impl Validator<'_> {
         Diagnostic::at(self.src, span.start, msg).help(help)
     }
 
-    fn build(&self, raw: Raw) -> Result<Config, Diagnostic> {
+    fn build(&self, mut raw: Raw) -> Result<Config, Diagnostic> {
         let cfp = self.cfp(raw.cfp)?;
         let schedule = self.schedule(raw.schedule, &cfp)?;
         let newsletter = self.newsletter(raw.newsletter)?;
@@ -59,6 +60,12 @@ impl Validator<'_> {
                 "remove the key to keep every issue, or give a number of at least 1",
             ));
         }
+        let (atom_path, json_path) = feed_files::paths(
+            self.src,
+            &raw.feed.path,
+            raw.feed.atom_path.take(),
+            raw.feed.json_path.take(),
+        )?;
         Ok(Config {
             path: PathBuf::from("config.toml"),
             source: self.src.to_string(),
@@ -68,6 +75,8 @@ impl Validator<'_> {
             content: Content {
                 topics: raw.content.topics,
                 allow_html: raw.content.allow_html,
+                notes: raw.content.notes,
+                tips: raw.content.tips,
             },
             templates: Templates {
                 dir: raw.templates.dir,
@@ -76,6 +85,8 @@ impl Validator<'_> {
                 path: raw.feed.path,
                 archive_dir: raw.feed.archive_dir,
                 max_items: raw.feed.max_items.map(Spanned::into_inner),
+                atom_path,
+                json_path,
             },
             subscribers: SubscribersSettings {
                 path: raw.subscribers.path,

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::schedule::{self, History, Plan};
 use crate::topics::TopicList;
+use crate::words::Words;
 
 /// Everything an operation needs about the project.
 pub struct Project {
@@ -26,6 +27,9 @@ pub struct Project {
     pub topics: TopicList,
     /// The schedule.
     pub plan: Plan,
+    /// The organizer's notes per category and the tips, laid out over the
+    /// plan.
+    pub words: Words,
     /// `--now`, or the clock: read once, here.
     pub now: DateTime<Utc>,
     /// The environment, read once, here.
@@ -84,11 +88,15 @@ impl Project {
     pub fn load(config_path: &Path, now: Option<NowArg>) -> Result<Project> {
         let config = Config::from_file(config_path)?;
         let topics = TopicList::from_file(&config.content.topics)?;
-        let history = match crate::state::State::open_existing(&config.state.path)? {
-            Some(state) => History::from_frozen(&state.frozen_issues()?, state.path())?,
-            None => History::default(),
+        let (history, frozen) = match crate::state::State::open_existing(&config.state.path)? {
+            Some(state) => {
+                let frozen = state.frozen_issues()?;
+                (History::from_frozen(&frozen, state.path())?, frozen)
+            }
+            None => (History::default(), Vec::new()),
         };
         let plan = schedule::plan_with_history(&config, &topics, &history)?;
+        let words = Words::load(&config, &topics, &plan, &frozen)?;
         let now = match now {
             Some(arg) => arg.resolve(config.schedule.timezone.tz),
             None => clock::now(),
@@ -98,6 +106,7 @@ impl Project {
             config,
             topics,
             plan,
+            words,
             now,
             env,
         })

@@ -41,7 +41,7 @@ pub fn issue_as_sent(
             frozen: true,
         }),
         None => {
-            let context = IssueContext::build(&p.config, &p.topics, &p.plan, issue);
+            let context = planned_context(p, issue);
             let subject = renderer.subject(&context)?;
             Ok(IssueAsSent {
                 context,
@@ -50,6 +50,12 @@ pub fn issue_as_sent(
             })
         }
     }
+}
+
+/// The context of a planned issue from the current files: the topic list
+/// and the organizer's notes and tips.
+pub fn planned_context(p: &Project, issue: &PlannedIssue) -> IssueContext {
+    IssueContext::build_with(&p.config, &p.topics, &p.words, &p.plan, issue)
 }
 
 /// The context stored in a frozen record.

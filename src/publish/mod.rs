@@ -9,21 +9,23 @@
 //! issue in the state, exactly as a send does, so its feed item, archive
 //! page and guid never change afterwards.
 
+mod feeds;
 mod frozen;
 mod overview;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::archive::{self, ArchiveReport, FeedHref, Page, Site};
+use crate::archive::{self, ArchiveReport, Page, Site};
 use crate::error::{Error, Result};
-use crate::feed::{self, Entry, PublishedIssue};
+use crate::feed::{Entry, PublishedIssue};
 use crate::fsutil::{self, Written};
 use crate::project::Project;
-use crate::render::context::{CfpContext, NewsletterContext, feed_file_name, long_date};
+use crate::render::context::{CfpContext, NewsletterContext, long_date};
 use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
-pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent};
+pub use feeds::{FeedFile, FeedWritten, Format};
+pub use frozen::{IssueAsSent, decode, frozen_record, issue_as_sent, planned_context};
 pub use overview::{PlanRow, plan_rows};
 
 /// Publishes the feed and the archive as of `p.now` (what `newsletter
@@ -48,8 +50,10 @@ pub struct PublishReport {
     pub issues: usize,
     /// Items in the feed.
     pub items: usize,
-    /// Whether the feed file changed.
+    /// Whether any feed file (RSS, Atom, JSON Feed) changed.
     pub feed_changed: bool,
+    /// Each feed file, RSS first.
+    pub feeds: Vec<FeedWritten>,
     /// Whether `deadline.ics` (beside the feed) changed.
     pub calendar_changed: bool,
     /// The archive's files.
@@ -57,18 +61,29 @@ pub struct PublishReport {
 }
 
 impl PublishReport {
-    /// One line for people.
+    /// One line for people: each feed file, then the archive.
     pub fn summary(&self, p: &Project) -> String {
-        format!(
-            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed); calendar: {} ({})\n",
-            p.config.feed.path.display(),
-            self.items,
-            if self.items == 1 { "" } else { "s" },
-            if self.feed_changed {
-                "written"
+        let state = |changed: bool| if changed { "written" } else { "unchanged" };
+        let mut out = String::new();
+        for (i, f) in self.feeds.iter().enumerate() {
+            let items = if i == 0 {
+                format!(
+                    "{} item{}, ",
+                    self.items,
+                    if self.items == 1 { "" } else { "s" }
+                )
             } else {
-                "unchanged"
-            },
+                String::new()
+            };
+            out.push_str(&format!(
+                "{}: {} ({items}{}); ",
+                f.format.label(),
+                f.path.display(),
+                state(f.changed)
+            ));
+        }
+        format!(
+            "{out}archive: {} ({} issue page{}, {} written, {} unchanged, {} removed); calendar: {} ({})\n",
             p.config.feed.archive_dir.display(),
             self.issues,
             if self.issues == 1 { "" } else { "s" },
@@ -93,8 +108,8 @@ pub struct Rendered {
     pub freeze: Vec<FrozenIssue>,
     /// The archive's pages.
     pub pages: Vec<Page>,
-    /// The feed file.
-    pub xml: Vec<u8>,
+    /// The feed files, RSS first.
+    pub feeds: Vec<FeedFile>,
     /// Items in the feed.
     pub items: usize,
 }
@@ -112,32 +127,18 @@ pub fn render(p: &Project, renderer: &Renderer, state: Option<&State>) -> Result
     let site = site(p);
     let pages = archive::pages(renderer, &site, &published)?;
     archive::check_pages(&p.config.feed.archive_dir, &pages)?;
-    archive::writable(&p.config.feed.path)?;
-    let author = p
-        .config
-        .newsletter
-        .from
-        .as_deref()
-        .and_then(feed::Author::from_mailbox);
-    let channel = feed::channel(
-        &site.newsletter,
-        author.as_ref(),
-        &entries,
-        p.config.feed.max_items,
-    );
-    let xml = feed::to_xml(&channel)?;
-    let items = channel.items().len();
+    let (feeds, items) = feeds::render(p, &site.newsletter, &entries)?;
     Ok(Rendered {
         published,
         freeze,
         pages,
-        xml,
+        feeds,
         items,
     })
 }
 
 /// Freezes every issue whose time has come, then writes the archive pages
-/// and, last, the feed (so no feed item ever links to a missing page).
+/// and, last, the feeds (so no feed item ever links to a missing page).
 pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<PublishReport> {
     let mut rendered = render(p, renderer, Some(state))?;
     let mut raced = false;
@@ -149,12 +150,20 @@ pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<Publis
         rendered = render(p, renderer, Some(state))?;
     }
     let archive = archive::write(&p.config.feed.archive_dir, &rendered.pages)?;
-    let written = fsutil::write_if_changed(&p.config.feed.path, &rendered.xml)?;
+    let mut feeds = Vec::with_capacity(rendered.feeds.len());
+    for f in &rendered.feeds {
+        feeds.push(FeedWritten {
+            format: f.format,
+            path: f.path.clone(),
+            changed: fsutil::write_if_changed(&f.path, &f.bytes)? == Written::Changed,
+        });
+    }
     let calendar = crate::calendar::publish(&p.config, state)?;
     Ok(PublishReport {
         issues: rendered.published.len(),
         items: rendered.items,
-        feed_changed: written == Written::Changed,
+        feed_changed: feeds.iter().any(|f| f.changed),
+        feeds,
         calendar_changed: calendar == Written::Changed,
         archive,
     })
@@ -184,10 +193,20 @@ pub fn would_publish(
         .lines()
         .filter(|l| !rendered.pages.iter().any(|p| p.path == *l) && dir.join(l).is_file())
         .count();
+    let feeds: Vec<FeedWritten> = rendered
+        .feeds
+        .iter()
+        .map(|f| FeedWritten {
+            format: f.format,
+            path: f.path.clone(),
+            changed: !same(&f.path, &f.bytes),
+        })
+        .collect();
     Ok(PublishReport {
         issues: rendered.published.len(),
         items: rendered.items,
-        feed_changed: !same(&p.config.feed.path, &rendered.xml),
+        feed_changed: feeds.iter().any(|f| f.changed),
+        feeds,
         calendar_changed: crate::calendar::would_change(&p.config, state)?,
         archive: report,
     })
@@ -210,23 +229,17 @@ pub fn check_issue(p: &Project, renderer: &Renderer, context: IssueContext) -> R
     )?;
     let pages = archive::pages(renderer, &site(p), &published)?;
     archive::check_pages(&p.config.feed.archive_dir, &pages)?;
-    archive::writable(&p.config.feed.path)
+    feeds::configured(&p.config)
+        .into_iter()
+        .try_for_each(|(_, path)| archive::writable(path))
 }
 
 /// What archive pages share, from the current configuration.
 pub fn site(p: &Project) -> Site {
-    let inside = p
-        .config
-        .feed
-        .path
-        .strip_prefix(&p.config.feed.archive_dir)
-        .is_ok();
     let newsletter = NewsletterContext::from_config(&p.config);
-    let feed = if inside {
-        FeedHref::Relative(feed_file_name(&p.config))
-    } else {
-        FeedHref::Absolute(newsletter.feed_url.clone())
-    };
+    let feed = feeds::href(&p.config, &p.config.feed.path);
+    let atom = p.config.feed.atom_path.as_deref();
+    let json = p.config.feed.json_path.as_deref();
     let cfp = &p.config.cfp;
     Site {
         cfp: CfpContext::from_config(&p.config, cfp.days_left(p.now)),
@@ -234,6 +247,8 @@ pub fn site(p: &Project) -> Site {
         closed: p.now >= cfp.closes_at(),
         newsletter,
         feed,
+        atom: atom.map(|path| feeds::href(&p.config, path)),
+        json_feed: json.map(|path| feeds::href(&p.config, path)),
     }
 }
 
@@ -266,7 +281,7 @@ fn published(
         if frozen.iter().any(|f| f.number == planned.number) {
             continue;
         }
-        let context = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
+        let context = planned_context(p, planned);
         let subject = renderer.subject(&context)?;
         freeze.push(frozen_record(planned, &context, &subject, p.now)?);
         out.push(PublishedIssue {

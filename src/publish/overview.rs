@@ -26,6 +26,10 @@ pub struct PlanRow {
     pub days_left: i64,
     /// Where the issue stands.
     pub state: IssueState,
+    /// The tip it features (`[content] tips`): its number and plain text.
+    pub tip: Option<(usize, String)>,
+    /// The slugs of its categories that have a note (`content/notes/`).
+    pub notes: Vec<String>,
 }
 
 /// The rows of the plan as of `p.now`, reading the state if there is one.
@@ -58,8 +62,31 @@ pub fn plan_rows(p: &Project) -> Result<Vec<PlanRow>> {
                 .collect(),
             days_left: i.days_left,
             state: p.plan.state(i, p.now),
+            tip: p.words.tip(i.number).map(|t| {
+                (
+                    t.number,
+                    crate::render::markdown::to_text(t.markdown, p.config.content.allow_html),
+                )
+            }),
+            notes: i
+                .categories
+                .iter()
+                .filter_map(|&c| p.topics.categories.get(c))
+                .filter(|c| p.words.note(&c.slug).is_some())
+                .map(|c| c.slug.clone())
+                .collect(),
         };
         if let Some((f, counts)) = frozen {
+            // What the issue went out with, not what the files say now.
+            let ctx = super::decode(p, &f)?;
+            row.tip = ctx.tip.map(|t| (t.number, t.text));
+            row.notes = ctx
+                .issue
+                .categories
+                .iter()
+                .filter(|c| c.note.is_some())
+                .map(|c| c.slug.clone())
+                .collect();
             row.categories = f.categories;
             row.slugs = f.slugs;
             // Frozen by `feed` alone: published, not delivered to anyone.

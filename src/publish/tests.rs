@@ -1,4 +1,5 @@
-//! The repair of archive paths frozen by an older version.
+//! The repair of archive paths frozen by an older version, and frozen
+//! contexts from before notes and tips.
 
 use super::frozen::writable_path;
 use crate::render::IssueContext;
@@ -37,4 +38,18 @@ fn an_over_long_frozen_folder_is_cut_like_a_slug_and_the_link_follows() {
     // A folder name without the number is cut too.
     let ctx = writable_path(context(&format!("issues/{}/", "b".repeat(300))));
     assert_eq!(ctx.issue.path, format!("issues/{}/", "b".repeat(60)));
+}
+
+#[test]
+fn an_issue_frozen_before_notes_and_tips_still_reads_without_them() {
+    let ctx = context("issues/1-performance/");
+    let mut json = serde_json::to_value(&ctx).unwrap();
+    let obj = json.as_object_mut().unwrap();
+    obj.remove("tip");
+    for c in obj["issue"]["categories"].as_array_mut().unwrap() {
+        c.as_object_mut().unwrap().remove("note");
+    }
+    let old: IssueContext = serde_json::from_value(json).unwrap();
+    assert_eq!(old.tip, None);
+    assert!(old.issue.categories.iter().all(|c| c.note.is_none()));
 }

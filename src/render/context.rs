@@ -10,6 +10,7 @@ pub use super::reminder::RecapEntry;
 use crate::config::Config;
 use crate::schedule::{IssueKind, Plan, PlannedIssue};
 use crate::topics::{Topic, TopicList};
+use crate::words::{Block, Words, blocks};
 
 /// The non-personal context of one issue: frozen into the state when the
 /// issue is first sent, so later edits never change a published issue.
@@ -23,6 +24,10 @@ pub struct IssueContext {
     pub issue: IssueInfo,
     /// `notes`: the topic list's notes (paragraphs not followed by a list).
     pub notes: Vec<NoteContext>,
+    /// `tip`: the proposal-writing tip this issue features (`[content]
+    /// tips`), if any. Absent from issues frozen before tips existed.
+    #[serde(default)]
+    pub tip: Option<TipContext>,
 }
 
 /// `newsletter.*`
@@ -128,6 +133,38 @@ pub struct CategoryContext {
     pub slug: String,
     /// Its topics.
     pub topics: Vec<TopicContext>,
+    /// The committee's note on it (`content/notes/<slug>.md`), if any.
+    #[serde(default)]
+    pub note: Option<ProseContext>,
+}
+
+/// Markdown of several blocks (a category's note), rendered both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProseContext {
+    /// HTML blocks (`<p>`, `<ul>`, ...), escaped and link-checked like a
+    /// topic (the only other value templates mark `safe`).
+    pub html: String,
+    /// Plain text, paragraphs apart by a blank line.
+    pub text: String,
+    /// The plain text of each paragraph (a list item is one, starting
+    /// `* `), for wrapping one by one.
+    pub paragraphs: Vec<String>,
+}
+
+/// `tip.*`: the featured tip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TipContext {
+    /// Its 1-based place in the tips file.
+    pub number: usize,
+    /// How many tips the file holds.
+    pub count: usize,
+    /// HTML fragment (inline, like a topic's).
+    pub html: String,
+    /// Plain text, links as `text <url>`.
+    pub text: String,
+    /// Its Markdown as written: what a later issue's rotation looks for in
+    /// the tips file.
+    pub markdown: String,
 }
 
 /// A topic, rendered both ways.
@@ -244,16 +281,69 @@ pub fn issue_path(number: u32, kind: IssueKind, first_slug: Option<&str>) -> Str
 fn topic(t: &Topic, allow_html: bool) -> TopicContext {
     TopicContext {
         html: markdown::to_html(&t.markdown, allow_html),
-        text: markdown::to_text(&t.markdown),
+        text: markdown::to_text(&t.markdown, allow_html),
         children: t.children.iter().map(|c| topic(c, allow_html)).collect(),
     }
 }
 
+/// A note's Markdown rendered both ways.
+fn prose(md: &str, allow_html: bool) -> ProseContext {
+    let mut html = String::new();
+    let mut paragraphs = Vec::new();
+    for block in blocks(md) {
+        match block {
+            Block::Paragraph(src) => {
+                html.push_str(&format!("<p>{}</p>\n", markdown::to_html(&src, allow_html)));
+                paragraphs.push(markdown::to_text(&src, allow_html));
+            }
+            Block::List(src, items) => {
+                // The list as Markdown renders it (ordered or not, nested
+                // items kept); the text gives each item a line of its own.
+                html.push_str(&format!("{}\n", markdown::to_html(&src, allow_html)));
+                for item in items {
+                    paragraphs.push(format!("* {}", markdown::to_text(&item, allow_html)));
+                }
+            }
+            Block::Other(src) => {
+                let h = markdown::to_html(&src, allow_html);
+                let is_block = ["<h", "<blockquote", "<pre", "<ol", "<ul", "<hr", "<table"]
+                    .iter()
+                    .any(|t| h.starts_with(t));
+                if is_block {
+                    html.push_str(&format!("{h}\n"));
+                } else {
+                    html.push_str(&format!("<p>{h}</p>\n"));
+                }
+                paragraphs.push(markdown::to_text(&src, allow_html));
+            }
+        }
+    }
+    paragraphs.retain(|p| !p.is_empty());
+    ProseContext {
+        html: html.trim_end().to_string(),
+        text: paragraphs.join("\n\n"),
+        paragraphs,
+    }
+}
+
 impl IssueContext {
-    /// The context of `issue` from the current files.
+    /// The context of `issue` from the current files, without the
+    /// organizer's notes and tips ([`IssueContext::build_with`] adds them).
     pub fn build(
         config: &Config,
         topics: &TopicList,
+        plan: &Plan,
+        issue: &PlannedIssue,
+    ) -> IssueContext {
+        Self::build_with(config, topics, &Words::default(), plan, issue)
+    }
+
+    /// The context of `issue` from the current files and the organizer's
+    /// `words`: each category's note and the issue's tip.
+    pub fn build_with(
+        config: &Config,
+        topics: &TopicList,
+        words: &Words,
         plan: &Plan,
         issue: &PlannedIssue,
     ) -> IssueContext {
@@ -267,6 +357,7 @@ impl IssueContext {
                 name: c.name.clone(),
                 slug: c.slug.clone(),
                 topics: c.topics.iter().map(|t| topic(t, allow_html)).collect(),
+                note: words.note(&c.slug).map(|md| prose(md, allow_html)),
             })
             .collect();
         let path = issue_path(
@@ -314,10 +405,17 @@ impl IssueContext {
                 .iter()
                 .map(|n| NoteContext {
                     html: markdown::to_html(&n.markdown, allow_html),
-                    text: markdown::to_text(&n.markdown),
+                    text: markdown::to_text(&n.markdown, allow_html),
                     hidden: n.hidden,
                 })
                 .collect(),
+            tip: words.tip(issue.number).map(|t| TipContext {
+                number: t.number,
+                count: t.count,
+                html: markdown::to_html(t.markdown, allow_html),
+                text: markdown::to_text(t.markdown, allow_html),
+                markdown: t.markdown.to_string(),
+            }),
         }
     }
 }
@@ -335,18 +433,20 @@ pub fn calendar_file_name(config: &Config) -> String {
 /// The feed's file name relative to the archive root when the feed lives
 /// inside it (the default), else just its file name.
 pub fn feed_file_name(config: &Config) -> String {
-    config
-        .feed
-        .path
-        .strip_prefix(&config.feed.archive_dir)
+    public_name(config, &config.feed.path)
+}
+
+/// A published file's name relative to the archive root when it lives
+/// inside it, else just its file name (`feed.xml` when it has none).
+pub fn public_name(config: &Config, path: &std::path::Path) -> String {
+    path.strip_prefix(&config.feed.archive_dir)
         .ok()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .or_else(|| {
-            config
-                .feed
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-        })
+        .or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "feed.xml".into())
+}
+
+/// The absolute URL of a published file ("" without base_url).
+pub fn public_url(config: &Config, path: &std::path::Path) -> String {
+    absolute(config, &public_name(config, path))
 }

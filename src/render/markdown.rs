@@ -113,11 +113,24 @@ pub fn style_links(html: &str, style: &str) -> String {
 
 /// Inline Markdown as plain text: emphasis dropped, code kept, links
 /// written as `text <url>` (just `<url>` when the text is the URL).
-pub fn to_text(md: &str) -> String {
+/// Without `allow_html`, HTML in the Markdown is text and stays as
+/// written; with it, it is markup: tags are dropped, and so is what a
+/// `<script>` or `<style>` element holds, as [`sanitize`] drops it.
+pub fn to_text(md: &str, allow_html: bool) -> String {
     let mut out = String::new();
     let mut link: Option<(CowStr, usize)> = None;
+    let mut hidden = false;
     for ev in Parser::new_ext(md, options()) {
         match ev {
+            Event::Html(t) | Event::InlineHtml(t) if allow_html => {
+                let tag = t.trim_start().to_ascii_lowercase();
+                if tag.starts_with("<script") || tag.starts_with("<style") {
+                    hidden = !(tag.contains("</script") || tag.contains("</style"));
+                } else if tag.starts_with("</script") || tag.starts_with("</style") {
+                    hidden = false;
+                }
+            }
+            Event::Text(_) | Event::Code(_) if hidden => {}
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 out.push_str(&t)
             }
@@ -277,12 +290,18 @@ mod tests {
     fn plain_text_writes_links_with_their_urls() {
         assert_eq!(
             to_text(
-                "New developments, including [uv package manager](https://github.com/astral-sh/uv)"
+                "New developments, including [uv package manager](https://github.com/astral-sh/uv)",
+                false
             ),
             "New developments, including uv package manager <https://github.com/astral-sh/uv>"
         );
-        assert_eq!(to_text("<https://x.org>"), "<https://x.org>");
-        assert_eq!(to_text("**Bold** and `code`"), "Bold and code");
+        assert_eq!(to_text("<https://x.org>", false), "<https://x.org>");
+        assert_eq!(to_text("**Bold** and `code`", false), "Bold and code");
+        // Allowed HTML is markup: its tags and script bodies are not text.
+        let md =
+            "Profiling <script>alert(1)</script> <b onclick=\"x\">now</b> <style>p{}</style>done";
+        assert_eq!(to_text(md, true), "Profiling now done");
+        assert!(to_text(md, false).contains("<script>alert(1)</script>"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::app::App;
 /// A file found for a request path.
 pub(crate) struct Found {
     path: PathBuf,
+    content_type: &'static str,
     len: u64,
     modified: SystemTime,
 }
@@ -24,9 +25,12 @@ pub(crate) struct Found {
 /// trailing slash (the caller redirects).
 pub(crate) fn locate(app: &App, rel: &str) -> Option<std::result::Result<Found, ()>> {
     let decoded = percent_decode(rel)?;
-    let feed = format!("/{}", crate::render::context::feed_file_name(&app.config));
-    let path = if decoded == feed {
-        app.config.feed.path.clone()
+    let published = published_files(app);
+    let known = published
+        .iter()
+        .find(|(name, _, _)| decoded.strip_prefix('/') == Some(name.as_str()));
+    let path = if let Some((_, path, _)) = known {
+        path.clone()
     } else {
         let mut path = app.config.feed.archive_dir.clone();
         for segment in decoded.split('/').filter(|s| !s.is_empty()) {
@@ -44,7 +48,12 @@ pub(crate) fn locate(app: &App, rel: &str) -> Option<std::result::Result<Found, 
     if meta.is_dir() {
         return Some(Err(()));
     }
+    let content_type = published
+        .iter()
+        .find(|(_, p, _)| *p == path)
+        .map_or_else(|| content_type(&path), |(_, _, t)| *t);
     Some(Ok(Found {
+        content_type,
         len: meta.len(),
         modified: meta.modified().unwrap_or(UNIX_EPOCH),
         path,
@@ -65,7 +74,7 @@ pub(crate) fn respond(found: Found, request: &HeaderMap, head: bool) -> Response
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&found.path)),
+        HeaderValue::from_static(found.content_type),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -108,6 +117,28 @@ fn not_modified(request: &HeaderMap, etag: &str, modified: DateTime<Utc>) -> boo
         .is_some_and(|since| modified.timestamp() <= since.timestamp())
 }
 
+/// The files `newsletter feed` publishes beside the archive pages: (name
+/// under the base, path on disk, content type). Each is served at its
+/// name even when it lives outside the archive folder.
+fn published_files(app: &App) -> Vec<(String, PathBuf, &'static str)> {
+    let config = &app.config;
+    let name = |p: &Path| crate::render::context::public_name(config, p);
+    let mut out = vec![(
+        name(&config.feed.path),
+        config.feed.path.clone(),
+        "application/rss+xml; charset=utf-8",
+    )];
+    if let Some(p) = &config.feed.atom_path {
+        out.push((name(p), p.clone(), "application/atom+xml; charset=utf-8"));
+    }
+    if let Some(p) = &config.feed.json_path {
+        out.push((name(p), p.clone(), "application/feed+json; charset=utf-8"));
+    }
+    let ics = crate::calendar::path(config);
+    out.push((name(&ics), ics, "text/calendar; charset=utf-8"));
+    out
+}
+
 /// The content type by extension.
 fn content_type(path: &Path) -> &'static str {
     let ext = path
@@ -121,6 +152,7 @@ fn content_type(path: &Path) -> &'static str {
         "css" => "text/css; charset=utf-8",
         "txt" => "text/plain; charset=utf-8",
         "json" => "application/json",
+        "ics" => "text/calendar; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",

@@ -112,6 +112,18 @@ impl Page {
     }
 }
 
+/// The URL path of a published file under the base ("" when it is off).
+fn optional_file(app: &App, path: Option<&std::path::Path>) -> String {
+    path.map(|p| {
+        format!(
+            "{}/{}",
+            app.base,
+            crate::render::context::public_name(&app.config, p)
+        )
+    })
+    .unwrap_or_default()
+}
+
 /// Renders `template` with the newsletter, the CFP, the links of the site
 /// and `extra`.
 fn render(app: &App, template: &str, state: &str, extra: &Value) -> Result<String> {
@@ -124,6 +136,8 @@ fn render(app: &App, template: &str, state: &str, extra: &Value) -> Result<Strin
             "state": state,
             "index": format!("{base}/"),
             "feed": format!("{base}/{}", crate::render::context::feed_file_name(&app.config)),
+            "atom": optional_file(app, app.config.feed.atom_path.as_deref()),
+            "json_feed": optional_file(app, app.config.feed.json_path.as_deref()),
             "subscribe": format!("{base}/subscribe"),
             "confirm_hours": app.settings.confirm_hours,
         },

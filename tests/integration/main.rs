@@ -18,6 +18,7 @@ mod cli;
 mod concurrent;
 mod faults;
 mod feed;
+mod feeds;
 mod invalid;
 mod kill_resume;
 mod preview;

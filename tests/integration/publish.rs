@@ -199,7 +199,7 @@ fn the_first_send_after_the_close_rewrites_the_index_once() {
     );
     assert!(
         said.contains("\nnothing to send: the CFP has closed")
-            && said.contains("a real send would republish the feed and archive now that the CFP has closed: feed: public/feed.xml (12 items, unchanged); archive: public (12 issue pages, 1 written, 12 unchanged, 0 removed)"),
+            && said.contains("a real send would republish the feed and archive now that the CFP has closed: feed: public/feed.xml (12 items, unchanged); atom: public/atom.xml (unchanged); json feed: public/feed.json (unchanged); archive: public (12 issue pages, 1 written, 12 unchanged, 0 removed)"),
         "{said}"
     );
     assert_eq!(

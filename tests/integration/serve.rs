@@ -545,6 +545,20 @@ fn the_archive_and_feed_are_served_with_validators_and_304s() {
             .unwrap()
             .starts_with("application/rss+xml")
     );
+    // The other published files, each with its own type.
+    for (path, kind) in [
+        ("/atom.xml", "application/atom+xml"),
+        ("/feed.json", "application/feed+json"),
+        ("/deadline.ics", "text/calendar"),
+    ] {
+        let g = get(&s.at(path));
+        assert_eq!(g.status, 200, "{path}");
+        assert!(
+            g.header("content-type").unwrap().starts_with(kind),
+            "{path}: {:?}",
+            g.header("content-type")
+        );
+    }
     let etag = feed.header("etag").unwrap().to_string();
     let modified = feed.header("last-modified").unwrap().to_string();
     let on_disk = std::fs::read_to_string(dir.path().join("public/feed.xml")).unwrap();

@@ -97,7 +97,8 @@ impl Default for Project {
 }
 
 impl Project {
-    /// The shipped config.toml and content/topics.md.
+    /// The shipped config.toml, content/topics.md, content/tips.md and
+    /// content/notes/.
     pub fn new() -> Project {
         Project {
             config: std::fs::read_to_string(root().join("config.toml")).unwrap(),
@@ -147,6 +148,15 @@ impl Project {
             dir.path().join("content/topics.md"),
         )
         .unwrap();
+        // The organizer's words: the shipped config names them.
+        copy_over(
+            &root().join("content/tips.md"),
+            &dir.path().join("content/tips.md"),
+        );
+        copy_over(
+            &root().join("content/notes"),
+            &dir.path().join("content/notes"),
+        );
         if let Some(csv) = &self.subscribers {
             std::fs::write(dir.path().join("content/subscribers.csv"), csv).unwrap();
         }

@@ -1,6 +1,7 @@
-//! The RSS feed: RSS 2.0 with the `atom` and `content` namespaces, built as
-//! data with the `rss` crate (never from a template, so it is always
-//! well-formed XML).
+//! The feeds: RSS 2.0 (`rss.rs`, with the `atom` and `content`
+//! namespaces), Atom 1.0 (`atom.rs`) and JSON Feed 1.1 (`json.rs`), each
+//! built as data (never from a template, so it is always well-formed) from
+//! the same entries: the same items, ids, dates and content.
 //!
 //! Choices, all for a byte-identical file from the same inputs:
 //! - `lastBuildDate` and `pubDate` come from the issues (their send time),
@@ -15,19 +16,27 @@
 //!   is, never as markup.
 //! - The channel's `managingEditor` and each item's `author` come from
 //!   `newsletter.from`, as RSS wants them: `email (Name)`.
+//! - Atom and JSON Feed carry the same entries: the id is the archive URL,
+//!   `published` and `updated` (`date_published`) the issue's date, the
+//!   summary the same plain text (Atom `type="text"`, JSON `summary`), the
+//!   content the same HTML (Atom `type="html"`, JSON `content_html`).
+//!   Atom requires an author and an `updated` date: without
+//!   `newsletter.from` the author is the newsletter's title, and an empty
+//!   feed is dated at the CFP's opening.
+
+mod atom;
+mod json;
+mod rss;
 
 use chrono::{DateTime, FixedOffset};
-use rss::extension::atom::{AtomExtension, Link};
-use rss::{Category, Channel, ChannelBuilder, Guid, Item, ItemBuilder};
 
-use crate::error::{Error, Result};
 use crate::render::IssueContext;
 use crate::render::context::NewsletterContext;
 
-/// The namespace of `content:encoded`.
-const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
-/// The namespace of `atom:link`.
-const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+pub use self::rss::{channel, to_xml};
+pub use atom::atom;
+pub use json::json_feed;
+
 /// At most this many characters in an item's plain-text description.
 const DESCRIPTION_CHARS: usize = 280;
 
@@ -82,89 +91,24 @@ impl Author {
     }
 }
 
+/// What every feed format shares: the newsletter, its author and the
+/// entries (newest first, already cut to `feed.max_items`).
+pub struct Source<'a> {
+    /// `newsletter.*`
+    pub newsletter: &'a NewsletterContext,
+    /// From `newsletter.from`.
+    pub author: Option<&'a Author>,
+    /// The items.
+    pub entries: &'a [Entry<'a>],
+    /// The feed file's own absolute URL (its `self` link).
+    pub self_url: String,
+    /// The date of an empty feed (Atom needs one): never the clock.
+    pub empty_date: DateTime<FixedOffset>,
+}
+
 /// `s` on one line, without what XML forbids.
 fn one_line_text(s: &str) -> String {
     xml_text(s).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The channel for `entries` (newest first), at most `max_items` of them,
-/// with `author` (from `newsletter.from`) as its managing editor and each
-/// item's author.
-pub fn channel(
-    newsletter: &NewsletterContext,
-    author: Option<&Author>,
-    entries: &[Entry<'_>],
-    max_items: Option<usize>,
-) -> Channel {
-    let limit = max_items.unwrap_or(usize::MAX);
-    let author = author.map(Author::rss);
-    let items: Vec<Item> = entries
-        .iter()
-        .take(limit)
-        .map(|e| item(e, author.clone()))
-        .collect();
-    let mut namespaces = std::collections::BTreeMap::new();
-    namespaces.insert("atom".to_string(), ATOM_NS.to_string());
-    namespaces.insert("content".to_string(), CONTENT_NS.to_string());
-    let self_link = Link {
-        href: xml_text(&newsletter.feed_url),
-        rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
-        ..Link::default()
-    };
-    ChannelBuilder::default()
-        .title(xml_text(&newsletter.title))
-        .link(xml_text(&newsletter.archive_url))
-        .description(escape_html(&xml_text(&newsletter.description)))
-        .language(Some(xml_text(&newsletter.language)))
-        .managing_editor(author)
-        .generator(Some(format!("newsletter {}", env!("CARGO_PKG_VERSION"))))
-        .docs(Some("https://www.rssboard.org/rss-specification".into()))
-        .last_build_date(entries.first().map(|e| e.issue.date.to_rfc2822()))
-        .namespaces(namespaces)
-        .atom_ext(Some(AtomExtension {
-            links: vec![self_link],
-        }))
-        .items(items)
-        .build()
-}
-
-fn item(entry: &Entry<'_>, author: Option<String>) -> Item {
-    let issue = &entry.issue.context.issue;
-    let guid = Guid {
-        value: xml_text(&issue.url),
-        permalink: true,
-    };
-    ItemBuilder::default()
-        .title(Some(xml_text(&entry.issue.subject)))
-        .link(Some(xml_text(&issue.url)))
-        .guid(Some(guid))
-        .pub_date(Some(entry.issue.date.to_rfc2822()))
-        .author(author)
-        .categories(
-            issue
-                .categories
-                .iter()
-                .map(|c| Category {
-                    name: xml_text(&c.name),
-                    domain: None,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .description(Some(escape_html(&xml_text(&description(
-            &entry.issue.context,
-        )))))
-        .content(Some(xml_text(&entry.html)))
-        .build()
-}
-
-/// The feed as XML bytes, with a final newline.
-pub fn to_xml(channel: &Channel) -> Result<Vec<u8>> {
-    let mut out = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
-        .map_err(|e| Error::failed("cannot write the RSS feed").with_source(e))?;
-    out.push(b'\n');
-    Ok(out)
 }
 
 /// A short plain-text summary of an issue: its categories and the first
@@ -247,43 +191,4 @@ pub fn xml_text(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_text_drops_what_xml_forbids_and_keeps_the_rest() {
-        assert_eq!(xml_text("a\u{0}b\u{1b}c\td\ne\u{fffe}é"), "abc\td\neé");
-    }
-
-    #[test]
-    fn html_escaping_leaves_no_markup_and_keeps_the_text() {
-        assert_eq!(
-            escape_html("a <https://x.org/?a=1&b=2> \"q\" 'r' <script>"),
-            "a &lt;https://x.org/?a=1&amp;b=2&gt; &quot;q&quot; &#39;r&#39; &lt;script&gt;"
-        );
-        assert_eq!(escape_html("plain · text"), "plain · text");
-    }
-
-    #[test]
-    fn the_author_is_the_from_mailbox_in_rss_form() {
-        let a =
-            Author::from_mailbox("DjangoCon US Program Committee <program@djangocon.us>").unwrap();
-        assert_eq!(
-            a.rss(),
-            "program@djangocon.us (DjangoCon US Program Committee)"
-        );
-        let bare = Author::from_mailbox("cfp@example.org").unwrap();
-        assert_eq!(bare.rss(), "cfp@example.org");
-        let quoted = Author::from_mailbox("\"Org (CFP)\" <cfp@example.org>").unwrap();
-        assert_eq!(quoted.rss(), "cfp@example.org (Org CFP)");
-        assert_eq!(Author::from_mailbox("not an address"), None);
-    }
-
-    #[test]
-    fn descriptions_are_cut_after_a_word() {
-        let s = "alpha beta gamma delta";
-        assert_eq!(truncate_words(s, 100), s);
-        assert_eq!(truncate_words(s, 14), "alpha beta…");
-        assert!(truncate_words(&"x".repeat(50), 10).chars().count() <= 10);
-    }
-}
+mod tests;
