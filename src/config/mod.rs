@@ -11,7 +11,7 @@
 //! secret are read from environment variables whose *names* it gives.
 //!
 //! Files: `raw.rs` the TOML shape (serde), `toml_error.rs` TOML errors
-//! reworded, `validate.rs` the checks that turn the shape into a
+//! reworded, `validate.rs` (and `validate_delivery.rs`) the checks that turn the shape into a
 //! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names,
 //! `zone_suggest.rs` the help for a UTC offset or an abbreviation given as
 //! a zone, `send_days.rs` the send days a pin may name, `language.rs`
@@ -25,6 +25,7 @@ mod send_days;
 mod serve;
 mod toml_error;
 mod validate;
+mod validate_delivery;
 mod weekday;
 mod zone;
 mod zone_suggest;
