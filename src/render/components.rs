@@ -65,29 +65,10 @@ fn walk<'a, 'c>(
 fn scan<'a>(template: &'a str, src: &'a str) -> Vec<Call<'a>> {
     let mut out = Vec::new();
     let mut current: Option<&str> = None;
-    let mut at = 0;
-    while let Some(found) = src[at..].find('{') {
-        let start = at + found;
-        let close = match src[start + 1..].chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            Some('#') => "#}",
-            _ => {
-                at = start + 1;
-                continue;
-            }
-        };
-        let Some(len) = src[start + 2..].find(close) else {
-            break;
-        };
-        at = start + 2 + len + 2;
-        if close == "#}" {
-            continue;
-        }
-        let inner_start = start + 2;
-        let inner = &src[inner_start..inner_start + len];
+    for tag in super::tags::raw_tags(src) {
+        let (inner_start, inner) = (tag.inner_start, tag.inner);
         let words = inner.trim_matches(|c: char| c == '-' || c.is_whitespace());
-        if close == "%}" {
+        if tag.statement {
             if let Some(rest) = words.strip_prefix("component ") {
                 current = Some(ident(rest.trim_start()));
                 continue;

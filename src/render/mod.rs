@@ -16,6 +16,7 @@ mod errors;
 pub mod markdown;
 mod reminder;
 mod strict;
+mod tags;
 
 use std::path::{Path, PathBuf};
 

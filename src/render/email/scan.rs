@@ -50,27 +50,8 @@ pub(super) fn shape(src: &str) -> Shape<'_> {
     let mut open: Option<Personal> = None;
     // How many blocks were open around it.
     let mut open_depth = 0;
-    let mut at = 0;
-    while let Some(found) = src[at..].find('{') {
-        let start = at + found;
-        let close = match src[start + 1..].chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            Some('#') => "#}",
-            _ => {
-                at = start + 1;
-                continue;
-            }
-        };
-        let Some(len) = src[start + 2..].find(close) else {
-            break;
-        };
-        at = start + 2 + len + 2;
-        if close == "#}" {
-            continue;
-        }
-        let inner_start = start + 2;
-        let inner = &src[inner_start..inner_start + len];
+    for tag in super::super::tags::raw_tags(src) {
+        let (start, at, inner_start, inner) = (tag.start, tag.end, tag.inner_start, tag.inner);
         let personal = open.is_some();
         if let Some(p) = open.as_mut()
             && first_name(inner, &["super"]).is_some()
@@ -84,16 +65,12 @@ pub(super) fn shape(src: &str) -> Shape<'_> {
                 out.outside.get_or_insert(offset);
             }
         }
-        if close == "}}" {
+        if !tag.statement {
             continue;
         }
         let words = inner.trim_matches(|c: char| c == '-' || c.is_whitespace());
         let mut parts = words.split_whitespace();
         match parts.next().unwrap_or("") {
-            "raw" => match src[at..].find("endraw") {
-                Some(i) => at += i + "endraw".len(),
-                None => break,
-            },
             "block" => {
                 let name = parts.next().unwrap_or("");
                 match open.as_mut() {

@@ -32,28 +32,10 @@ pub(super) struct Tag<'a> {
 /// and component definitions (whose names are their arguments) skipped.
 pub(super) fn tags(src: &str) -> Vec<Tag<'_>> {
     let mut out = Vec::new();
-    let mut at = 0;
     let mut skip_until: Option<&str> = None;
-    while let Some(found) = src[at..].find('{') {
-        let start = at + found;
-        let close = match src[start + 1..].chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            Some('#') => "#}",
-            _ => {
-                at = start + 1;
-                continue;
-            }
-        };
-        let Some(len) = src[start + 2..].find(close) else {
-            break;
-        };
-        at = start + 2 + len + 2;
-        if close == "#}" {
-            continue;
-        }
-        let mut inner_start = start + 2;
-        let mut inner = &src[inner_start..inner_start + len];
+    for raw in super::super::tags::raw_tags(src) {
+        let mut inner_start = raw.inner_start;
+        let mut inner = raw.inner;
         if let Some(rest) = inner.strip_prefix(['-', '+']) {
             inner = rest;
             inner_start += 1;
@@ -62,20 +44,16 @@ pub(super) fn tags(src: &str) -> Vec<Tag<'_>> {
         let tokens = tokenize(inner);
         let first = tokens.first().map(|t| t.text);
         if let Some(end) = skip_until {
-            if close == "%}" && first == Some(end) {
+            if raw.statement && first == Some(end) {
                 skip_until = None;
             }
             continue;
         }
-        if close == "%}" {
-            match first {
-                Some("raw") => skip_until = Some("endraw"),
-                Some("component") => skip_until = Some("endcomponent"),
-                _ => {}
-            }
+        if raw.statement && first == Some("component") {
+            skip_until = Some("endcomponent");
         }
         out.push(Tag {
-            is_tag: close == "%}",
+            is_tag: raw.statement,
             offset: inner_start,
             tokens,
         });
