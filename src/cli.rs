@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "NEWSLETTER_NOW", value_name = "WHEN")]
     pub now: Option<String>,
 
+    /// Print nothing unless there is a warning or an error (for cron: it
+    /// mails the output only when something needs attention). Exit codes
+    /// are unchanged.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -25,17 +25,21 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
         to: args.to.as_deref(),
     };
     let preview = preview::preview(p, &req)?;
-    if preview.empty_tokens {
+    if preview.empty_tokens && !super::quiet() {
         eprintln!(
             "note: {} is not set, so the unsubscribe tokens in this preview are empty",
             p.config.unsubscribe.secret_env
         );
     }
-    eprintln!("Subject: {}", preview.subject);
+    if !super::quiet() {
+        eprintln!("Subject: {}", preview.subject);
+    }
     match &args.out {
         Some(path) => {
             crate::fsutil::write_atomic(path, preview.body.as_bytes())?;
-            eprintln!("wrote issue {} to {}", preview.number, path.display());
+            if !super::quiet() {
+                eprintln!("wrote issue {} to {}", preview.number, path.display());
+            }
         }
         None => emit(&preview.body)?,
     }

@@ -31,6 +31,7 @@ pub(super) struct Raw {
     pub(super) unsubscribe: RawUnsubscribe,
     #[serde(default)]
     pub(super) state: RawState,
+    pub(super) dkim: Option<super::dkim::RawDkim>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +135,8 @@ pub(super) struct RawDelivery {
     pub(super) max_attempts: Spanned<u32>,
     #[serde(default = "default_retry_delay")]
     pub(super) retry_delay_ms: u64,
+    #[serde(default)]
+    pub(super) reviewers: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -21,12 +21,12 @@ pub(super) fn parse(src: &str) -> Result<Config, Diagnostic> {
     v.build(raw)
 }
 
-struct Validator<'a> {
+pub(super) struct Validator<'a> {
     src: &'a str,
 }
 
 impl Validator<'_> {
-    fn err(
+    pub(super) fn err(
         &self,
         span: Range<usize>,
         msg: impl Into<String>,
@@ -42,6 +42,10 @@ impl Validator<'_> {
         let delivery = self.delivery(raw.delivery)?;
         let smtp = self.smtp(raw.smtp, delivery.transport)?;
         let unsubscribe = self.unsubscribe(raw.unsubscribe)?;
+        let dkim = match raw.dkim {
+            Some(d) => Some(self.dkim(d, newsletter.from.as_deref())?),
+            None => None,
+        };
         if let Some(max) = &raw.feed.max_items
             && *max.get_ref() == 0
         {
@@ -79,6 +83,7 @@ impl Validator<'_> {
             delivery,
             smtp,
             unsubscribe,
+            dkim,
             state: StateSettings {
                 path: raw.state.path,
             },
@@ -374,7 +379,19 @@ impl Validator<'_> {
                 "use at least 1 (the default is 3)",
             ));
         }
+        let mut reviewers = Vec::new();
+        for r in &d.reviewers {
+            let addr = crate::subscribers::normalize_address(r.get_ref()).map_err(|why| {
+                self.err(
+                    r.span(),
+                    format!("delivery.reviewers: `{}`: {why}", r.get_ref()),
+                    "list plain addresses, such as reviewers = [\"chair@example.org\"]",
+                )
+            })?;
+            reviewers.push(addr.email);
+        }
         Ok(Delivery {
+            reviewers,
             transport: d.transport,
             outbox_dir: d.outbox_dir,
             concurrency: d.concurrency.into_inner(),
