@@ -18,8 +18,8 @@
 //!
 //! One file per concept, each with its own `impl State` block: `schema`
 //! (the tables, their migrations and the checks on opening a file),
-//! `issues` (frozen issues), `deliveries`, `suppressions` and `lock` (the
-//! send lock). This file opens the database and words its errors.
+//! `issues` (frozen issues), `deliveries`, `suppressions`, `runs` (one
+//! row per send, for monitoring) and `lock` (the send lock). This file opens the database and words its errors.
 //!
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
@@ -27,6 +27,7 @@
 mod deliveries;
 mod issues;
 mod lock;
+mod runs;
 mod schema;
 mod suppressions;
 
@@ -38,11 +39,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
-#[cfg(test)]
-use deliveries::DeliveryRow;
-pub use deliveries::{Counts, Outcome, Status};
+pub use deliveries::{Counts, DeliveryRow, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
+pub use runs::Run;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
 
 /// How long a statement waits for another connection's write lock before it

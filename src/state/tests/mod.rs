@@ -7,6 +7,7 @@
 mod deliveries;
 mod issues;
 mod lock;
+mod runs;
 mod suppressions;
 
 use super::*;
@@ -102,7 +103,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
@@ -115,7 +116,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert_eq!(tables, ["deliveries", "issues", "suppressions"]);
+    assert_eq!(tables, ["deliveries", "issues", "runs", "suppressions"]);
     state.freeze(&issue(1, "One")).unwrap();
     drop(state);
 
@@ -174,7 +175,8 @@ fn a_database_from_a_newer_binary_is_refused() {
     let err = State::open(&path).unwrap_err();
     assert_names_file(&err, &path);
     assert!(
-        err.message().contains("schema version is 3"),
+        err.message()
+            .contains(&format!("schema version is {}", SCHEMA_VERSION + 1)),
         "{}",
         err.message()
     );
