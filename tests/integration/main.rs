@@ -19,6 +19,7 @@ mod faults;
 mod feed;
 mod invalid;
 mod kill_resume;
+mod ops;
 mod preview;
 mod publish;
 mod robust;
