@@ -153,7 +153,12 @@ mod tests {
     #[test]
     fn to_takes_several_addresses_repeated_or_comma_separated() {
         let cli = Cli::try_parse_from([
-            "newsletter", "send", "--to", "a@example.org,b@example.org", "--to", "c@example.org",
+            "newsletter",
+            "send",
+            "--to",
+            "a@example.org,b@example.org",
+            "--to",
+            "c@example.org",
         ])
         .unwrap();
         let Command::Send(args) = cli.command else {
@@ -164,8 +169,20 @@ mod tests {
             Cli::try_parse_from(["newsletter", "send", "--review", "--to", "a@example.org"])
                 .is_err()
         );
-        assert!(Cli::try_parse_from(["newsletter", "send", "--retry-failed", "--dry-run"]).is_err());
-        assert!(Cli::try_parse_from(["newsletter", "--quiet", "send", "--retry-failed", "--issue", "2"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["newsletter", "send", "--retry-failed", "--dry-run"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "newsletter",
+                "--quiet",
+                "send",
+                "--retry-failed",
+                "--issue",
+                "2"
+            ])
+            .is_ok()
+        );
         assert!(Cli::try_parse_from(["newsletter", "status", "-q"]).is_ok());
     }
 

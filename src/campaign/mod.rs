@@ -206,11 +206,7 @@ pub fn send<'a>(
     )?;
     let compose = |sub: &Subscriber| messages.message(sub);
     if req.rehearsal() {
-        let to: &[String] = if req.review {
-            reviewers(p)?
-        } else {
-            req.to
-        };
+        let to: &[String] = if req.review { reviewers(p)? } else { req.to };
         return test_send::run(p, to, &compose, req.dry_run).map(SendOutcome::Test);
     }
     p.config.base_url()?;

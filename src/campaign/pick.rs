@@ -55,7 +55,12 @@ pub(crate) fn pick<'a>(p: &'a Project, req: &SendRequest) -> Result<Picked<'a>> 
     if req.review && req.issue.is_none() {
         let published = published(p)?;
         return Ok(
-            match p.plan.issues.iter().find(|i| !published.contains(&i.number)) {
+            match p
+                .plan
+                .issues
+                .iter()
+                .find(|i| !published.contains(&i.number))
+            {
                 Some(i) => Picked::Issue(i),
                 None if p.plan.issues.is_empty() => Picked::Nothing(NothingDue::EmptyPlan),
                 None => Picked::Nothing(NothingDue::AllPublished),

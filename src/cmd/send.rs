@@ -43,14 +43,11 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
             }
         }
         SendOutcome::Test(report) => {
-            let code = report.exit_code();
-            // A refusal needs attention: said even with --quiet.
-            if code == 0 {
-                emit(&test(&report, args.review))?;
-            } else {
-                emit_always(&test(&report, args.review))?;
-            }
-            return Ok(code);
+            // A refusal is an error: on standard error, even with --quiet.
+            let (said, refused) = test(&report, args.review);
+            emit(&said)?;
+            eprint!("{refused}");
+            return Ok(report.exit_code());
         }
         SendOutcome::DryRun(report) => emit(&dry_run(p, &report))?,
         SendOutcome::Sent(report) => {
@@ -115,25 +112,31 @@ fn nothing_due(why: NothingDue, dry_run: bool) -> String {
     format!("{lead}{said}")
 }
 
-fn test(r: &TestReport, review: bool) -> String {
+/// What a test or review send did: the accepted (or composed) messages,
+/// and the refused ones.
+fn test(r: &TestReport, review: bool) -> (String, String) {
     let what = if review {
         "review message"
     } else {
         "test message"
     };
-    let mut out = String::new();
+    let (mut out, mut refused) = (String::new(), String::new());
     for d in &r.deliveries {
-        out.push_str(&match &d.result {
-            TestResult::Composed => format!("dry run: would send a {what} to {}\n", d.email),
-            TestResult::Sent(reply) => {
-                format!("{what} sent to {} ({reply}); recorded nowhere\n", d.email)
+        match &d.result {
+            TestResult::Composed => {
+                out.push_str(&format!("dry run: would send a {what} to {}\n", d.email))
             }
-            TestResult::Refused(reply) => {
-                format!("error: the {what} to {} was not accepted: {reply}\n", d.email)
-            }
-        });
+            TestResult::Sent(reply) => out.push_str(&format!(
+                "{what} sent to {} ({reply}); recorded nowhere\n",
+                d.email
+            )),
+            TestResult::Refused(reply) => refused.push_str(&format!(
+                "error: the {what} to {} was not accepted: {reply}\n",
+                d.email
+            )),
+        }
     }
-    out
+    (out, refused)
 }
 
 fn sent(p: &Project, r: &SendReport) -> String {

@@ -56,12 +56,13 @@ pub(crate) fn aligned(from_domain: &str, d: &str) -> bool {
 impl Validator<'_> {
     /// Checks `[dkim]`: domain and selector are DNS names, and the domain
     /// aligns with the From address's (`from`, if set).
-    pub(super) fn dkim(
-        &self,
-        d: RawDkim,
-        from: Option<&str>,
-    ) -> Result<DkimSettings, Diagnostic> {
-        let domain = d.domain.get_ref().trim().trim_end_matches('.').to_ascii_lowercase();
+    pub(super) fn dkim(&self, d: RawDkim, from: Option<&str>) -> Result<DkimSettings, Diagnostic> {
+        let domain = d
+            .domain
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         if !domain.contains('.') || !domain.split('.').all(is_label) {
             return Err(self.err(
                 d.domain.span(),

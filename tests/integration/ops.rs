@@ -16,8 +16,14 @@ const LIST: &str = "email\ngone@example.com\nok@example.com\nlater@example.com\n
 fn refusing_once() -> Server {
     Server::start(ServerConfig {
         faults: vec![
-            ("gone", Fault::Once(Act::Reply("550 5.7.1 relay refused for now"))),
-            ("later", Fault::Once(Act::Reply("550 5.7.1 relay refused for now"))),
+            (
+                "gone",
+                Fault::Once(Act::Reply("550 5.7.1 relay refused for now")),
+            ),
+            (
+                "later",
+                Fault::Once(Act::Reply("550 5.7.1 relay refused for now")),
+            ),
         ],
         ..Default::default()
     })
@@ -54,7 +60,10 @@ fn a_failed_run_names_its_failures_and_retry_failed_sends_only_to_them() {
     let before = deliveries(dir.path(), 3);
     let last = &status_json(dir.path())["last_run"];
     assert_eq!(last["outcome"], "failed", "{last}");
-    assert_eq!((last["sent"].as_u64(), last["failed"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (last["sent"].as_u64(), last["failed"].as_u64()),
+        (Some(1), Some(2))
+    );
 
     // One of them unsubscribes meanwhile: not retried.
     let o = cli(dir.path())
@@ -89,7 +98,14 @@ fn a_failed_run_names_its_failures_and_retry_failed_sends_only_to_them() {
     // Nothing left to retry: said, and no connection.
     let connections = server.connections();
     let o = cli(dir.path())
-        .args(["send", "--retry-failed", "--issue", "3", "--now", "2024-03-21"])
+        .args([
+            "send",
+            "--retry-failed",
+            "--issue",
+            "3",
+            "--now",
+            "2024-03-21",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -97,7 +113,14 @@ fn a_failed_run_names_its_failures_and_retry_failed_sends_only_to_them() {
     assert_eq!(server.connections(), connections);
     // An issue never published has nothing to retry.
     let o = cli(dir.path())
-        .args(["send", "--retry-failed", "--issue", "4", "--now", "2024-03-21"])
+        .args([
+            "send",
+            "--retry-failed",
+            "--issue",
+            "4",
+            "--now",
+            "2024-03-21",
+        ])
         .output()
         .unwrap();
     assert_bad_input(&o, "issue 4 has not been published");
@@ -180,18 +203,34 @@ fn review_without_reviewers_is_bad_input_and_to_takes_several_addresses() {
     assert_bad_input(&o, "delivery.reviewers");
     let o = cli(dir.path())
         .args([
-            "send", "--to", "a@example.org,b@example.org", "--to", "c@example.org", "--now",
+            "send",
+            "--to",
+            "a@example.org,b@example.org",
+            "--to",
+            "c@example.org",
+            "--now",
             "2024-03-20",
         ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(server.messages().len(), 3);
-    assert!(server.messages().iter().all(|m| m.data.contains("Subject: [TEST] ")));
+    assert!(
+        server
+            .messages()
+            .iter()
+            .all(|m| m.data.contains("Subject: [TEST] "))
+    );
     assert_eq!(text(&o.stdout).matches("test message sent to").count(), 3);
     // A bad one among them: nothing is sent.
     let o = cli(dir.path())
-        .args(["send", "--to", "d@example.org,not-an-address", "--now", "2024-03-20"])
+        .args([
+            "send",
+            "--to",
+            "d@example.org,not-an-address",
+            "--now",
+            "2024-03-20",
+        ])
         .output()
         .unwrap();
     assert_bad_input(&o, "not-an-address");
@@ -207,7 +246,14 @@ fn quiet_prints_nothing_when_all_is_well_and_keeps_exit_codes() {
         &["send", "-q", "--now", "2024-03-20"],
         &["--quiet", "status", "--json"],
         &["check", "--quiet", "--now", "2024-03-20"],
-        &["preview", "--quiet", "--now", "2024-03-20", "--out", "p.html"],
+        &[
+            "preview",
+            "--quiet",
+            "--now",
+            "2024-03-20",
+            "--out",
+            "p.html",
+        ],
     ] {
         let o = cli(dir.path()).args(args).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", out(&o));
@@ -215,7 +261,12 @@ fn quiet_prints_nothing_when_all_is_well_and_keeps_exit_codes() {
     }
     assert!(dir.path().join("outbox").read_dir().unwrap().count() == 3);
     // A warning still shows; an error too, with its exit code.
-    edit(dir.path(), "content/subscribers.csv", "ok@example.com", "not an address");
+    edit(
+        dir.path(),
+        "content/subscribers.csv",
+        "ok@example.com",
+        "not an address",
+    );
     let o = cli(dir.path())
         .args(["check", "--quiet", "--now", "2024-03-20"])
         .output()
@@ -234,7 +285,10 @@ fn dkim_project(domain: &str) -> tempfile::TempDir {
     let cfg = std::fs::read_to_string(root().join("config.toml"))
         .unwrap()
         .replace("# [dkim]", "[dkim]")
-        .replace("# domain = \"djangocon.us\"", &format!("domain = \"{domain}\""))
+        .replace(
+            "# domain = \"djangocon.us\"",
+            &format!("domain = \"{domain}\""),
+        )
         .replace("# selector = ", "selector = ")
         .replace("# private_key = ", "private_key = ");
     let dir = Project::new().config(&cfg).subscribers(LIST).build();
@@ -256,14 +310,20 @@ fn eml_files(dir: &Path) -> Vec<String> {
 #[test]
 fn dkim_check_prints_the_record_and_every_message_is_signed() {
     let dir = dkim_project("djangocon.us");
-    let o = cli(dir.path()).args(["check", "--now", "2024-03-20"]).output().unwrap();
+    let o = cli(dir.path())
+        .args(["check", "--now", "2024-03-20"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let said = text(&o.stdout);
     assert!(
         said.contains("newsletter._domainkey.djangocon.us. IN TXT ( \"v=DKIM1; k=rsa; p="),
         "{said}"
     );
-    assert!(said.contains("SPF:") && said.contains("_dmarc.djangocon.us"), "{said}");
+    assert!(
+        said.contains("SPF:") && said.contains("_dmarc.djangocon.us"),
+        "{said}"
+    );
     assert!(!said.contains("PRIVATE KEY"));
     let o = send(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -277,11 +337,25 @@ fn dkim_check_prints_the_record_and_every_message_is_signed() {
 #[test]
 fn dkim_refuses_a_domain_that_does_not_align_and_a_missing_key() {
     let dir = dkim_project("example.org");
-    let o = cli(dir.path()).args(["check", "--now", "2024-03-20"]).output().unwrap();
+    let o = cli(dir.path())
+        .args(["check", "--now", "2024-03-20"])
+        .output()
+        .unwrap();
     assert_bad_input(&o, "does not align with the From domain `djangocon.us`");
     let dir = dkim_project("djangocon.us");
     std::fs::remove_file(dir.path().join("dkim.pem")).unwrap();
-    let o = cli(dir.path()).args(["check", "--now", "2024-03-20"]).output().unwrap();
+    let o = cli(dir.path())
+        .args(["check", "--now", "2024-03-20"])
+        .output()
+        .unwrap();
     assert_bad_input(&o, "dkim.pem");
-    assert!(cli(dir.path()).args(["send", "--now", "2024-03-20"]).output().unwrap().status.code() == Some(2));
+    assert!(
+        cli(dir.path())
+            .args(["send", "--now", "2024-03-20"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(2)
+    );
 }

@@ -53,7 +53,13 @@ fn reopening_failed_deliveries_skips_suppressed_and_keeps_attempts() {
     // The other issue is untouched; a later outcome adds its attempts.
     assert_eq!(state.counts(2).unwrap().failed, 1);
     state
-        .record(&[outcome(1, "a@x.org", Status::Sent, Some("250 ok"), t(10, 0))])
+        .record(&[outcome(
+            1,
+            "a@x.org",
+            Status::Sent,
+            Some("250 ok"),
+            t(10, 0),
+        )])
         .unwrap();
     let rows = state.failures(1).unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
