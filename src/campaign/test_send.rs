@@ -62,10 +62,7 @@ pub(super) fn run(
             subs.push(sub);
         }
     }
-    let messages = subs
-        .iter()
-        .map(|s| compose(s))
-        .collect::<Result<Vec<_>>>()?;
+    let messages = subs.iter().map(compose).collect::<Result<Vec<_>>>()?;
     if dry_run {
         return Ok(TestReport {
             deliveries: subs

@@ -66,7 +66,7 @@ impl Validator<'_> {
         if !domain.contains('.') || !domain.split('.').all(is_label) {
             return Err(self.err(
                 d.domain.span(),
-                &format!("dkim.domain `{}` is not a domain name", d.domain.get_ref()),
+                format!("dkim.domain `{}` is not a domain name", d.domain.get_ref()),
                 "write the domain of your From address, such as example.org",
             ));
         }
@@ -74,7 +74,7 @@ impl Validator<'_> {
         if !selector.split('.').all(is_label) {
             return Err(self.err(
                 d.selector.span(),
-                &format!("dkim.selector `{selector}` is not a DNS label"),
+                format!("dkim.selector `{selector}` is not a DNS label"),
                 "use letters, digits and hyphens, such as newsletter2024",
             ));
         }
@@ -83,10 +83,10 @@ impl Validator<'_> {
         {
             return Err(self.err(
                 d.domain.span(),
-                &format!(
+                format!(
                     "dkim.domain `{domain}` does not align with the From domain `{from_domain}`: DMARC would fail"
                 ),
-                &format!(
+                format!(
                     "sign with the From domain (domain = \"{from_domain}\") or a parent of it"
                 ),
             ));
