@@ -258,12 +258,13 @@ fn deliver_issue(
     let transport = transport_from_config(&p.config, secrets::smtp_password(p)?)?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
-    // Nobody left to send to (counted as before the run; a concurrent run
-    // is kept out by the lock): no connection at all.
+    // Nobody left to send to: no connection at all. Only an issue sent
+    // before can have nobody left (an hourly cron run after everyone got
+    // it), so only then is the list read once more to find out.
     let anyone = match (&existing, req.retry_failed) {
         (_, true) => true, // checked in `send`: there are failed ones
-        (None, false) => true,
-        (Some(state), false) => anyone_left(p, state, issue.number)?,
+        (Some(state), false) if sent.frozen => anyone_left(p, state, issue.number)?,
+        _ => true,
     };
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
