@@ -25,7 +25,9 @@ for key in rsa2048.pem ed25519.pem; do
   cp config.toml "$P/"
   cp content/topics.md "$P/content/"
   cp "tests/fixtures/dkim/$key" "$P/dkim.pem"
-  printf 'email,name\nada@example.com,Ada Lovelace\ngrace@example.net,"Hopper, Grace"\n' >"$P/content/subscribers.csv"
+  # The shipped list, plus names that lettre encodes and folds.
+  cp content/subscribers.csv "$P/content/"
+  printf 'José Ñandú Müller-Lüdenscheidt von und zu Großbritannien-Überlingen,jose@example.com,Köln\n"Hopper, Grace ""Amazing"" (Navy)",grace@example.net,Arlington\n' >>"$P/content/subscribers.csv"
   sed -i 's/^# \[dkim\]/[dkim]/; s/^# domain = /domain = /; s/^# selector = /selector = /; s/^# private_key = /private_key = /' "$P/config.toml"
   (cd "$P" && NEWSLETTER_UNSUBSCRIBE_SECRET=k "$BIN" check --now 2024-04-02 >check.out)
   grep -q '_domainkey' "$P/check.out"
