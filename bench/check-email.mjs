@@ -1,6 +1,6 @@
 // Loads each rendered email in headless Chromium (through playwright-core),
-// in light and dark color schemes and without its <style> element (as a
-// mail client that drops it would show it), injects axe-core and reports
+// in light and dark color schemes, with and without its <style> element
+// (as a mail client that drops it would show it, in either scheme), injects axe-core and reports
 // violations. Exits 1 if any is serious or critical.
 //
 // node check-email.mjs AXE_MIN_JS OUT_DIR FILE.html...
@@ -21,15 +21,21 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 let blocking = 0;
 for (const file of files) {
   const html = fs.readFileSync(file, 'utf8');
+  // A web page keeps its stylesheet; only an email loses its <style> to
+  // some mail clients.
+  const isEmail = !path.basename(file).startsWith('archive-');
   const variants = [
     ['light', html],
     ['dark', html],
-    // What a client that strips <style> shows: inline styles only.
+    // What a client that strips <style> shows: inline styles only, in
+    // both colour schemes (in dark, the browser's own defaults turn dark:
+    // anything without an inline colour takes the client's).
     ['nostyle', html.replace(/<style>[\s\S]*?<\/style>/g, '')],
-  ];
+    ['nostyle-dark', html.replace(/<style>[\s\S]*?<\/style>/g, '')],
+  ].filter(([name]) => isEmail || !name.startsWith('nostyle'));
   for (const [name, source] of variants) {
     const page = await context.newPage();
-    await page.emulateMedia({ colorScheme: name === 'dark' ? 'dark' : 'light' });
+    await page.emulateMedia({ colorScheme: name.endsWith('dark') ? 'dark' : 'light' });
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       await page.setContent(source, { waitUntil: 'load' });

@@ -4,7 +4,8 @@
 # and of the last call from the shipped files, and the archive's index and
 # an issue page (ARCHIVE=0 skips them), takes Chromium screenshots at 375px
 # and 1280px wide, and runs axe-core on each (light, dark, and without
-# <style>).
+# <style> in light and in dark, as a mail client that drops it shows an
+# email; web pages keep their stylesheet).
 # Exits non-zero on any serious or critical violation.
 #
 #   bench/check-email.sh                  # issues 3 and 12 as of 2024-03-20

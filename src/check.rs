@@ -87,9 +87,10 @@ impl fmt::Display for CheckFailure {
 pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
     let mut problems: Vec<CheckFailure> =
         rejected(p).into_iter().map(CheckFailure::Other).collect();
-    if let Err(failure) = render_all(p) {
+    let template_warnings = render_all(p).unwrap_or_else(|failure| {
         problems.push(failure);
-    }
+        Vec::new()
+    });
     if problems.len() > 1 {
         return Err(CheckFailure::Several(problems));
     }
@@ -97,6 +98,7 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
         return Err(failure);
     }
     let mut warnings = p.topic_warnings();
+    warnings.extend(template_warnings);
     if !p.plan.unscheduled.is_empty() {
         warnings.push(format!(
             "{}: {} categor{} no issue (more categories than send days): {}",
@@ -191,27 +193,49 @@ fn subscriber_warnings(p: &Project, warnings: &mut Vec<String>) -> Result<Subscr
     })
 }
 
+/// Gmail clips an email whose HTML is longer than this ("[Message
+/// clipped]"), hiding the rest, the unsubscribe link included.
+pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
+
 /// Renders every planned issue once (subject, HTML and text, for the sample
 /// subscriber and for nobody; its feed item and archive page; the archive
-/// index). The failure names the issue.
-fn render_all(p: &Project) -> Result<(), CheckFailure> {
+/// index). The failure names the issue. Returns the templates' warnings:
+/// an email template rendered whole for every subscriber, and each issue
+/// whose HTML part is longer than Gmail shows.
+fn render_all(p: &Project) -> Result<Vec<String>, CheckFailure> {
     let renderer = Renderer::load(&p.config.templates.dir)?;
+    let mut warnings: Vec<String> = renderer
+        .rendered_whole()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let sample = SubscriberContext::sample();
     for planned in &p.plan.issues {
         let issue = IssueContext::build(&p.config, &p.topics, &p.plan, planned);
         let rendered = renderer.subject(&issue).and_then(|_| {
+            let mut longest = 0;
             for who in [Some(&sample), None] {
-                renderer.email_html(&issue, who)?;
+                longest = longest.max(renderer.email_html(&issue, who)?.len());
                 renderer.email_text(&issue, who)?;
             }
-            publish::check_issue(p, &renderer, issue)
+            publish::check_issue(p, &renderer, issue)?;
+            Ok(longest)
         });
-        if let Err(error) = rendered {
-            return Err(CheckFailure::Issue {
-                number: planned.number,
-                error,
-            });
+        match rendered {
+            Ok(bytes) if bytes > GMAIL_CLIP_BYTES => warnings.push(format!(
+                "issue {}: its HTML part is {} KB; Gmail clips an email over {} KB (\"[Message clipped]\", hiding the rest and the unsubscribe link): shorten it (fewer topics per issue, `schedule.categories_per_issue`) or slim email.html",
+                planned.number,
+                bytes.div_ceil(1024),
+                GMAIL_CLIP_BYTES / 1024
+            )),
+            Ok(_) => {}
+            Err(error) => {
+                return Err(CheckFailure::Issue {
+                    number: planned.number,
+                    error,
+                });
+            }
         }
     }
-    Ok(())
+    Ok(warnings)
 }

@@ -70,6 +70,45 @@ pub enum Command {
     },
     /// Record addresses that must never receive anything again.
     Unsubscribe(UnsubscribeArgs),
+    /// Read bounces and complaints from Maildir folders or mbox files.
+    Bounces(BouncesArgs),
+    /// Run the web server: subscribe, confirm and one-click unsubscribe
+    /// pages, and the archive and feed.
+    Serve(ServeArgs),
+    /// The merged subscriber list (CSV plus confirmed, minus suppressed).
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+}
+
+/// `newsletter serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen on this address and port instead of `serve.listen`.
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    crate::config::parse_listen(s)
+        .ok_or_else(|| format!("`{s}` is not an address and port such as 127.0.0.1:8080"))
+}
+
+/// `newsletter subscribers ...`.
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Write everyone a send would deliver to, each address once.
+    Export {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+    },
+}
+
+/// Formats of `subscribers export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `email,name` with a header row.
+    Csv,
 }
 
 /// `newsletter preview`.
@@ -135,9 +174,25 @@ pub struct UnsubscribeArgs {
     /// Also read addresses from this file, one per line.
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// An unsubscribe token from an email's link or mailto subject
+    /// (repeatable); needs the unsubscribe secret.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Vec<String>,
     /// Re-subscribe: remove the suppression instead.
     #[arg(long)]
     pub undo: bool,
+}
+
+/// `newsletter bounces`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct BouncesArgs {
+    /// Maildir folders (holding cur/ and new/), mbox files, or files of one message each.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Delete the bounces and complaints that were recorded (never other mail).
+    #[arg(long)]
+    pub delete: bool,
 }
 
 #[cfg(test)]

@@ -183,6 +183,15 @@ pub fn description(ctx: &IssueContext) -> String {
             ctx.cfp.closes_text,
             names.join(", ")
         )
+    } else if ctx.issue.kind == "reminder" {
+        // A reminder (issue 13): the countdown, then the week's categories if any.
+        format!(
+            "Reminder: the {} Call for Proposals {} ({}). {}",
+            ctx.cfp.name,
+            ctx.issue.countdown,
+            ctx.cfp.closes_text,
+            names.join(", ")
+        )
     } else {
         let topics: Vec<&str> = ctx
             .issue

@@ -10,6 +10,9 @@
 //! [`preview::preview`], [`suppress::record`].
 
 pub(crate) mod archive;
+pub mod audience;
+pub mod bounces;
+pub mod calendar;
 pub mod campaign;
 pub mod check;
 pub(crate) mod cli;
@@ -21,15 +24,19 @@ pub(crate) mod deliver;
 pub mod error;
 pub(crate) mod feed;
 pub(crate) mod fsutil;
+pub mod init;
+pub mod membership;
 pub mod preview;
 pub mod project;
 pub mod publish;
 pub mod render;
 pub mod schedule;
+pub(crate) mod serve;
 pub(crate) mod state;
 pub mod subscribers;
 mod suggest;
 pub mod suppress;
+pub mod token;
 pub mod topics;
 
 use std::ffi::OsString;

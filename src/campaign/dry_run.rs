@@ -9,7 +9,7 @@ use crate::publish;
 use crate::render::Renderer;
 use crate::schedule::PlannedIssue;
 use crate::state::State;
-use crate::subscribers::{InvalidRow, KeySet, Subscribers};
+use crate::subscribers::{InvalidRow, KeySet};
 
 /// What a dry run found.
 pub struct DryRunReport<'a> {
@@ -64,7 +64,7 @@ pub(super) fn run<'a>(
         None => (KeySet::default(), KeySet::default()),
     };
     let mut recipients = Recipients::new(
-        Subscribers::from_settings(&p.config.subscribers)?,
+        crate::audience::Audience::open(&p.config.subscribers, input.state)?,
         done,
         suppressed,
     );

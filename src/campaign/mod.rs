@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::archive;
+use crate::audience::Audience;
 use crate::compose::{Composer, Messages};
 use crate::config::TransportKind;
 use crate::deliver::{self, Checked, Recipients, Summary, transport_from_config};
@@ -34,6 +35,7 @@ use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
 use crate::state::{Counts, DeliveryRow, Run, SendLock, State};
 use crate::subscribers::{KeySet, Row, Subscriber, Subscribers};
+use crate::token::Tokens;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use dry_run::DryRunReport;
@@ -187,7 +189,8 @@ pub fn send<'a>(
     let composer = p.composer()?;
     if !req.dry_run && missing_secret(&composer) {
         return Err(Error::input(format!(
-            "unsubscribe.url is an https one-click link but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            "{} but the environment variable {} is empty; export the unsubscribe secret before sending (nothing was sent)",
+            composer.secret_needed_by(),
             p.config.unsubscribe.secret_env
         )));
     }
@@ -283,11 +286,6 @@ fn deliver_issue(
     } else {
         None
     };
-    let rows = rows.filter(move |row| match (&only, row) {
-        (None, _) => true,
-        (Some(keys), Row::Valid(s)) => keys.contains(&s.key),
-        (Some(_), Row::Invalid(_)) => false,
-    });
     if !sent.frozen {
         state.freeze(&publish::frozen_record(
             issue,
@@ -299,12 +297,29 @@ fn deliver_issue(
     // The feed and archive go out with the issue. A failure here must not
     // hold the email back: it is reported after the run (exit 1).
     let feed = publish::publish(p, renderer, &state);
+    // The CSV plus the subscribers confirmed through `serve`; the token ids
+    // of everyone about to get a link are stored first, so the server can
+    // resolve them.
+    if let Some(tokens) = p
+        .env
+        .unsubscribe_secret
+        .as_deref()
+        .and_then(|s| Tokens::new(s.as_bytes()))
+    {
+        crate::audience::remember(&mut state, &p.config.subscribers, &tokens)?;
+    }
+    let rows =
+        Audience::new(rows, state.confirmed_subscribers()?).filter(move |row| match (&only, row) {
+            (None, _) => true,
+            (Some(keys), Row::Valid(s)) => keys.contains(&s.key),
+            (Some(_), Row::Invalid(_)) => false,
+        });
     let done: KeySet = state.done_keys(issue.number)?;
     let suppressed: KeySet = state.suppressed_keys()?;
     // A progress bar shows an ETA, which needs the total: one quick extra
     // pass over the list (parsing and de-duplication, no rendering).
     let total = if p.env.stderr_is_terminal && !req.retry_failed {
-        let rows = Subscribers::from_settings(&p.config.subscribers)?;
+        let rows = Audience::open(&p.config.subscribers, Some(&state))?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
         None
@@ -361,7 +376,7 @@ fn deliver_issue(
 fn anyone_left(p: &Project, state: &State, issue: u32) -> Result<bool> {
     let done: KeySet = state.done_keys(issue)?;
     let suppressed: KeySet = state.suppressed_keys()?;
-    let rows = Subscribers::from_settings(&p.config.subscribers)?;
+    let rows = Audience::open(&p.config.subscribers, Some(state))?;
     Ok(Recipients::new(rows, done, suppressed).next().is_some())
 }
 

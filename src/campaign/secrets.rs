@@ -14,7 +14,8 @@ pub fn missing_secrets(p: &Project, composer: &Composer) -> Vec<String> {
     let mut out = Vec::new();
     if composer.needs_secret() && !composer.has_secret() {
         out.push(format!(
-            "unsubscribe.url is an https one-click link but the environment variable {} (unsubscribe.secret_env) is not set or empty",
+            "{} but the environment variable {} (unsubscribe.secret_env) is not set or empty",
+            composer.secret_needed_by(),
             p.config.unsubscribe.secret_env
         ));
     }

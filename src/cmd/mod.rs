@@ -3,6 +3,7 @@
 //! code. Output goes through [`emit`] so a closed pipe is not a crash;
 //! helpers the commands share live here and in [`output`].
 
+mod bounces;
 mod check;
 mod feed;
 mod init;
@@ -10,6 +11,7 @@ mod output;
 mod plan;
 mod preview;
 mod send;
+mod serve;
 mod status;
 
 use std::io::Write;
@@ -35,10 +37,13 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Status { json, issue } => {
             status::status(&Config::from_file(&cli.config)?, json, issue)
         }
+        Command::Serve(args) => serve::run(&cli.config, now_arg, &args),
+        Command::Subscribers(sub) => serve::subscribers(&Config::from_file(&cli.config)?, &sub),
         Command::Unsubscribe(args) => {
             let p = Project::load(&cli.config, now_arg)?;
-            status::unsubscribe(&p.config, &args, p.now)
+            status::unsubscribe(&p, &args)
         }
+        Command::Bounces(args) => bounces::run(&cli.config, now_arg, &args),
     }
 }
 

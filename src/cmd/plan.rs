@@ -67,13 +67,14 @@ fn table(p: &Project, rows: &[PlanRow]) -> String {
     let rows: Vec<[String; 5]> = rows
         .iter()
         .map(|i| {
-            let cats = if i.kind == IssueKind::LastCall {
-                format!(
+            let cats = match i.kind {
+                IssueKind::LastCall => format!(
                     "LAST CALL (all {} scheduled categories)",
                     i.categories.len()
-                )
-            } else {
-                i.categories.join(", ")
+                ),
+                IssueKind::Reminder if i.categories.is_empty() => "REMINDER".into(),
+                IssueKind::Reminder => format!("REMINDER + {}", i.categories.join(", ")),
+                IssueKind::Weekly => i.categories.join(", "),
             };
             [
                 i.number.to_string(),

@@ -1,4 +1,5 @@
-//! `newsletter preview`: renders one issue for the sample subscriber.
+//! `newsletter preview`: renders one issue for the sample subscriber or
+//! `--to`'s address, as that person would get it.
 //!
 //! The body goes to standard output (or `--out FILE`, written atomically);
 //! the subject goes to standard error, so `preview > issue.html` keeps a
@@ -25,11 +26,10 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
         to: args.to.as_deref(),
     };
     let preview = preview::preview(p, &req)?;
-    if preview.empty_tokens && !super::quiet() {
-        eprintln!(
-            "note: {} is not set, so the unsubscribe tokens in this preview are empty",
-            p.config.unsubscribe.secret_env
-        );
+    if !super::quiet() {
+        for note in &preview.notes {
+            eprintln!("note: {note}");
+        }
     }
     if !super::quiet() {
         eprintln!("Subject: {}", preview.subject);

@@ -44,12 +44,7 @@ impl<'a> Messages<'a> {
 
     /// The complete message for `sub`, and its Message-ID.
     pub fn message(&self, sub: &Subscriber) -> Result<(lettre::Message, String)> {
-        let sc = SubscriberContext {
-            email: sub.email.clone(),
-            name: sub.name.clone().unwrap_or_default(),
-            fields: sub.fields.iter().cloned().collect(),
-            unsubscribe_url: self.composer.unsubscribe_url(&sub.key).unwrap_or_default(),
-        };
+        let sc = subscriber_context(sub, Some(self.composer));
         let (html, text) = self.email.parts(Some(&sc))?;
         let to = Recipient {
             email: &sub.email,
@@ -60,6 +55,19 @@ impl<'a> Messages<'a> {
             .composer
             .compose(self.number, &self.subject, text, html, &to, self.now)?;
         Ok((msg, self.composer.message_id(self.number, &sub.key)))
+    }
+}
+
+/// What the templates see of `sub`: the unsubscribe URL comes from
+/// `composer` ("" without one).
+pub fn subscriber_context(sub: &Subscriber, composer: Option<&Composer>) -> SubscriberContext {
+    SubscriberContext {
+        email: sub.email.clone(),
+        name: sub.name.clone().unwrap_or_default(),
+        fields: sub.fields.iter().cloned().collect(),
+        unsubscribe_url: composer
+            .and_then(|c| c.unsubscribe_url(&sub.key))
+            .unwrap_or_default(),
     }
 }
 

@@ -8,16 +8,16 @@
 //! The Message-ID is derived from (issue, recipient key) and the sender's
 //! domain, so every attempt to send one issue to one person carries the
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
-//! HMAC-SHA256 of the normalized address under the secret, base64url.
+//! made by [`crate::token::Tokens`]: `newsletter serve` resolves it.
 
 pub mod dkim;
+mod list_id;
 mod message;
 
 use std::time::SystemTime;
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, KeyInit};
 use lettre::Message;
 use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
@@ -26,8 +26,9 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::token::Tokens;
 
-pub use message::{Messages, one_address};
+pub use message::{Messages, one_address, subscriber_context};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,7 +50,6 @@ macro_rules! text_header {
     };
 }
 
-text_header!(ListId, "List-Id");
 text_header!(ListUnsubscribe, "List-Unsubscribe");
 text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
 
@@ -59,13 +59,19 @@ pub struct Composer {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     domain: String,
-    list_id: String,
+    /// The `List-Id` header, the same for every message.
+    list_id: HeaderValue,
     unsubscribe_url: Option<String>,
     unsubscribe_mailto: Option<String>,
+    tokens: Option<Tokens>,
     /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
     mac: Option<Hmac<Sha256>>,
     /// Signs each composed message, when `[dkim]` is configured.
     signer: Option<dkim::Signer>,
+    /// `delivery.return_path` (VERP), with its `{token}` placeholder.
+    return_path: Option<String>,
+    /// The token without a secret: empty, or a preview's placeholder.
+    missing_token: String,
 }
 
 /// What differs per recipient.
@@ -101,11 +107,10 @@ impl Composer {
             None => None,
         };
         let domain = from.email.domain().to_ascii_lowercase();
-        let list_id = format!(
-            "{} <{}.{}>",
-            clean(&config.newsletter.title),
-            crate::topics::slugify(&config.newsletter.title),
-            domain
+        let list_id = list_id::value(
+            &clean(&config.newsletter.title),
+            &crate::topics::slugify(&config.newsletter.title),
+            &domain,
         );
         Ok(Composer {
             from,
@@ -114,34 +119,80 @@ impl Composer {
             list_id,
             unsubscribe_url: config.unsubscribe.url.clone(),
             unsubscribe_mailto: config.unsubscribe.mailto.clone(),
+            tokens: secret.as_deref().and_then(|s| Tokens::new(s.as_bytes())),
             mac: secret
                 .filter(|s| !s.is_empty())
                 .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
             signer: config.dkim.as_ref().map(dkim::Signer::load).transpose()?,
+            return_path: config.delivery.return_path.clone(),
+            missing_token: String::new(),
         })
     }
 
+    /// Without the secret, tokens are `placeholder` instead of empty (for
+    /// a preview: the link shows where the token goes).
+    pub fn with_token_placeholder(mut self, placeholder: &str) -> Composer {
+        self.missing_token = placeholder.to_string();
+        self
+    }
+
     /// Whether a real send needs the secret: an https one-click URL with a
-    /// `{token}` placeholder is configured.
+    /// `{token}` placeholder is configured, or a VERP return path.
     pub fn needs_secret(&self) -> bool {
+        self.return_path.is_some() || self.unsubscribe_needs_secret()
+    }
+
+    /// What needs the secret, for messages: `unsubscribe.url is an https
+    /// one-click link` or `delivery.return_path (VERP) is set`.
+    pub fn secret_needed_by(&self) -> &'static str {
+        if self.return_path.is_some() && !self.unsubscribe_needs_secret() {
+            "delivery.return_path (VERP) is set"
+        } else {
+            "unsubscribe.url is an https one-click link"
+        }
+    }
+
+    fn unsubscribe_needs_secret(&self) -> bool {
         self.unsubscribe_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://") && u.contains("{token}"))
     }
 
-    /// Whether the secret is available.
-    pub fn has_secret(&self) -> bool {
-        self.mac.is_some()
+    /// The envelope sender (SMTP `MAIL FROM`) of the message of `issue` to
+    /// `key`: the VERP return path when one is configured and the secret
+    /// is set, else the From address.
+    pub fn envelope_sender(&self, issue: u32, key: &str) -> Result<lettre::Address> {
+        match (&self.return_path, &self.mac) {
+            (Some(template), Some(mac)) => {
+                let addr = crate::bounces::verp::return_path(template, mac, issue, key);
+                addr.parse().map_err(|e| {
+                    Error::input(format!(
+                        "delivery.return_path gives `{addr}`, not an address"
+                    ))
+                    .with_source(e)
+                })
+            }
+            _ => Ok(self.from.email.clone()),
+        }
     }
 
-    /// The unsubscribe token of a normalized address ("" without a secret).
+    /// Whether the secret is available.
+    pub fn has_secret(&self) -> bool {
+        self.tokens.is_some()
+    }
+
+    /// The token maker, if the secret is available.
+    pub fn tokens(&self) -> Option<&Tokens> {
+        self.tokens.as_ref()
+    }
+
+    /// The unsubscribe token of a normalized address ("" without a secret,
+    /// or the placeholder of [`Composer::with_token_placeholder`]).
     pub fn token(&self, key: &str) -> String {
-        let Some(mac) = &self.mac else {
-            return String::new();
-        };
-        let mut mac = mac.clone();
-        mac.update(key.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        self.tokens
+            .as_ref()
+            .map(|t| t.unsubscribe(key))
+            .unwrap_or_else(|| self.missing_token.clone())
     }
 
     /// The personal one-click unsubscribe URL, if configured.
@@ -183,10 +234,10 @@ impl Composer {
             Error::input(format!("`{}` is not a valid address", to.email)).with_source(e)
         })?;
         // The envelope given, not parsed back from the headers by lettre.
-        let envelope = Envelope::new(Some(self.from.email.clone()), vec![address.clone()])
-            .map_err(|e| {
-                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-            })?;
+        let sender = self.envelope_sender(issue, to.key)?;
+        let envelope = Envelope::new(Some(sender), vec![address.clone()]).map_err(|e| {
+            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+        })?;
         let mut b = Message::builder()
             .envelope(envelope)
             .from(self.from.clone())
@@ -197,7 +248,7 @@ impl Composer {
             .raw_header(subject_header(&clean(subject)))
             .date(SystemTime::from(date))
             .message_id(Some(self.message_id(issue, to.key)))
-            .header(ListId(self.list_id.clone()));
+            .raw_header(self.list_id.clone());
         if let Some(r) = &self.reply_to {
             b = b.reply_to(r.clone());
         }
@@ -260,25 +311,7 @@ fn subject_header(subject: &str) -> HeaderValue {
     if !subject.contains("=?") {
         return lettre::message::header::Subject::from(subject.to_string()).display();
     }
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in subject.chars() {
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(std::mem::take(&mut chunk));
-        }
-        chunk.push(c);
-    }
-    words.push(chunk);
-    let encoded = words
-        .iter()
-        .map(|w| {
-            format!(
-                "=?utf-8?b?{}?=",
-                base64::engine::general_purpose::STANDARD.encode(w)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n ");
+    let encoded = list_id::encoded_words(subject);
     HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use base64::Engine;
 
 fn config(extra: &str) -> Config {
     let src = format!(
@@ -195,4 +196,105 @@ fn a_subject_that_looks_encoded_is_encoded_whole_and_reads_back_as_written() {
     // An ordinary subject stays readable.
     let plain = message(&c, None, "CFP Weekly #3: API");
     assert_eq!(header(&plain, "Subject"), ["CFP Weekly #3: API"]);
+}
+
+/// Parses a `List-Id` value back as a reader would (RFC 5322 phrase: atoms,
+/// quoted strings, RFC 2047 base64 words; then the `<id>`).
+fn parse_list_id(value: &str) -> (String, String) {
+    let open = value.rfind('<').expect("an id in <>");
+    let (phrase, id) = value.split_at(open);
+    assert!(id.ends_with('>'), "{value}");
+    let id = id[1..id.len() - 1].to_string();
+    let mut words: Vec<String> = Vec::new();
+    let mut encoded = String::new();
+    let mut chars = phrase.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => {}
+            '"' => {
+                let mut w = String::new();
+                loop {
+                    match chars.next().expect("a closed quoted string") {
+                        '\\' => w.push(chars.next().unwrap()),
+                        '"' => break,
+                        ch => {
+                            assert!(ch != '\r' && ch != '\n');
+                            w.push(ch)
+                        }
+                    }
+                }
+                words.push(w);
+            }
+            _ => {
+                let mut w = String::from(c);
+                while let Some(&n) = chars.peek() {
+                    if n == ' ' {
+                        break;
+                    }
+                    w.push(n);
+                    chars.next();
+                }
+                if let Some(b64) = w
+                    .strip_prefix("=?utf-8?b?")
+                    .and_then(|r| r.strip_suffix("?="))
+                {
+                    encoded.push_str(
+                        &String::from_utf8(
+                            base64::engine::general_purpose::STANDARD
+                                .decode(b64)
+                                .unwrap(),
+                        )
+                        .unwrap(),
+                    );
+                    continue;
+                }
+                assert!(
+                    w.chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(ch)),
+                    "an atom with specials: {w} in {value}"
+                );
+                words.push(w);
+            }
+        }
+    }
+    if !encoded.is_empty() {
+        words.push(encoded);
+    }
+    (words.join(" "), id)
+}
+
+#[test]
+fn list_id_phrase_parses_back_to_the_title() {
+    for title in [
+        "CFP Weekly",
+        "CFP <Weekly>",
+        "The \"Best\" CFP",
+        "a\\b, c; d: e@f (g) [h].",
+        "Ünïcode CFP ☃ Weekly, with a title long enough to need two encoded words",
+        "<>",
+        "x\"",
+    ] {
+        let mut cfg = config("");
+        cfg.newsletter.title = title.to_string();
+        let c = Composer::new(&cfg, None).unwrap();
+        let m = message(&c, None, "s");
+        let values = header(&m, "List-Id");
+        assert_eq!(values.len(), 1, "{m}");
+        let (phrase, id) = parse_list_id(&values[0]);
+        assert_eq!(phrase, title, "{}", values[0]);
+        assert_eq!(
+            id,
+            format!("{}.example.org", crate::topics::slugify(title)),
+            "{}",
+            values[0]
+        );
+        // RFC 2047: an encoded word is at most 75 characters.
+        assert!(
+            values[0]
+                .split(' ')
+                .all(|w| !w.starts_with("=?") || w.len() <= 75),
+            "{}",
+            values[0]
+        );
+    }
 }

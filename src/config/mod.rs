@@ -20,7 +20,9 @@
 mod dkim;
 mod language;
 mod raw;
+mod season;
 mod send_days;
+mod serve;
 mod toml_error;
 mod validate;
 mod weekday;
@@ -34,6 +36,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
 pub use dkim::DkimSettings;
+pub use serve::{ServeSettings, parse_listen};
 pub use validate::is_loopback;
 pub use weekday::{parse_weekday, weekday_name};
 pub use zone::{Zone, resolve_local};
@@ -69,6 +72,8 @@ pub struct Config {
     pub dkim: Option<DkimSettings>,
     /// `[state]`
     pub state: StateSettings,
+    /// `[serve]`, if present.
+    pub serve: Option<ServeSettings>,
 }
 
 /// `[newsletter]`: who sends it and where it lives on the web.
@@ -154,6 +159,21 @@ pub struct Schedule {
     pub last_call_days: u32,
     /// Categories pinned to dates.
     pub pins: Vec<Pin>,
+    /// `[[schedule.reminder]]`: reminder issues before the close.
+    pub reminders: Vec<Reminder>,
+    /// `[[schedule.skip]]`: send days left out (holidays), in order.
+    pub skips: Vec<NaiveDate>,
+}
+
+/// `[[schedule.reminder]]`: a short reminder issue `before` the CFP closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// How long before the close it goes out.
+    pub before: chrono::Duration,
+    /// The value as written (`"7d"`, `"24h"`).
+    pub written: String,
+    /// Where the value is in the config text.
+    pub span: Range<usize>,
 }
 
 /// A category name written in the config, with its byte span there.
@@ -238,6 +258,11 @@ pub struct Delivery {
     pub retry_delay_ms: u64,
     /// Who gets `send --review` (normalized addresses).
     pub reviewers: Vec<String>,
+    /// Soft bounces of issues in a row that suppress an address (default 3).
+    pub soft_bounce_limit: u32,
+    /// VERP: the envelope sender with a `{token}` placeholder
+    /// (`bounces+{token}@example.org`); `None` sends from the From address.
+    pub return_path: Option<String>,
 }
 
 /// SMTP connection security.

@@ -32,6 +32,8 @@ pub(super) struct Raw {
     #[serde(default)]
     pub(super) state: RawState,
     pub(super) dkim: Option<super::dkim::RawDkim>,
+    #[serde(default)]
+    pub(super) serve: Option<super::serve::RawServe>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +79,22 @@ pub(super) struct RawSchedule {
     pub(super) last_call_days: Spanned<u32>,
     #[serde(default)]
     pub(super) pin: Vec<RawPin>,
+    #[serde(default)]
+    pub(super) reminder: Vec<RawReminder>,
+    #[serde(default)]
+    pub(super) skip: Vec<RawSkip>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReminder {
+    pub(super) before: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSkip {
+    pub(super) date: Spanned<toml::value::Datetime>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +155,9 @@ pub(super) struct RawDelivery {
     pub(super) retry_delay_ms: u64,
     #[serde(default)]
     pub(super) reviewers: Vec<Spanned<String>>,
+    #[serde(default = "default_soft_bounce_limit")]
+    pub(super) soft_bounce_limit: Spanned<u32>,
+    pub(super) return_path: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +235,9 @@ fn default_attempts() -> Spanned<u32> {
 }
 fn default_retry_delay() -> u64 {
     1000
+}
+fn default_soft_bounce_limit() -> Spanned<u32> {
+    Spanned::new(0..0, 3)
 }
 fn default_host() -> Spanned<String> {
     Spanned::new(0..0, "localhost".into())

@@ -657,3 +657,134 @@ fn cfp_dates_must_fall_in_the_years_the_tool_accepts() {
     let c = Config::parse(&edge).unwrap();
     assert_eq!(chrono::Datelike::year(&c.cfp.closes), 9000);
 }
+
+#[test]
+fn bounce_settings_default_and_are_checked() {
+    let c = Config::parse(MINIMAL).unwrap();
+    assert_eq!(c.delivery.soft_bounce_limit, 3);
+    assert_eq!(c.delivery.return_path, None);
+    let c = Config::parse(&with(
+        "[delivery]\nsoft_bounce_limit = 5\nreturn_path = \"bounces+{token}@example.org\"",
+    ))
+    .unwrap();
+    assert_eq!(c.delivery.soft_bounce_limit, 5);
+    assert_eq!(
+        c.delivery.return_path.as_deref(),
+        Some("bounces+{token}@example.org")
+    );
+    for (bad, says) in [
+        ("soft_bounce_limit = 0", "soft_bounce_limit is 0"),
+        (
+            "return_path = \"bounces@example.org\"",
+            "exactly one {token}",
+        ),
+        (
+            "return_path = \"bounces@{token}.example.org\"",
+            "exactly one {token}",
+        ),
+        (
+            "return_path = \"{token}{token}@example.org\"",
+            "exactly one {token}",
+        ),
+        ("return_path = \"bounces+{token}\"", "exactly one {token}"),
+        (
+            "return_path = \"bou nces+{token}@example.org\"",
+            "not an email address",
+        ),
+    ] {
+        let d = err(&with(&format!("[delivery]\n{bad}")));
+        assert!(d.message.contains(says), "{bad}: {}", d.message);
+    }
+}
+
+// ---- [[schedule.reminder]] and [[schedule.skip]] ----
+
+#[test]
+fn reminder_offsets_are_days_and_hours() {
+    use super::season::parse_offset;
+    assert_eq!(parse_offset("7d"), Some(7 * 24));
+    assert_eq!(parse_offset("24h"), Some(24));
+    assert_eq!(parse_offset("1d12h"), Some(36));
+    for bad in [
+        "", "0d", "0h", "7", "d", "h", "7days", "-1d", "1.5d", "3h2d", "7 d",
+    ] {
+        assert_eq!(parse_offset(bad), None, "{bad:?}");
+    }
+    let c = Config::parse(&with(
+        "[[schedule.reminder]]\nbefore = \"7d\"\n[[schedule.reminder]]\nbefore = \"3h\"\n",
+    ))
+    .unwrap();
+    let hours: Vec<i64> = c
+        .schedule
+        .reminders
+        .iter()
+        .map(|r| r.before.num_hours())
+        .collect();
+    assert_eq!(hours, [168, 3]);
+}
+
+#[test]
+fn bad_reminders_point_at_their_value() {
+    let d = err(&with("[[schedule.reminder]]\nbefore = \"a week\"\n"));
+    assert_eq!(
+        d.message,
+        "schedule.reminder before = \"a week\" is not a time before the close"
+    );
+    assert_eq!((d.line, d.col), (16, 10));
+    assert!(d.help.as_deref().unwrap().contains("\"7d\""));
+    // The CFP is 51 days long: a reminder 60 days before would come first.
+    let d = err(&with("[[schedule.reminder]]\nbefore = \"60d\"\n"));
+    assert!(
+        d.message.contains("falls before the CFP opens"),
+        "{}",
+        d.message
+    );
+    let d = err(&with(
+        "[[schedule.reminder]]\nbefore = \"24h\"\n[[schedule.reminder]]\nbefore = \"1d\"\n",
+    ));
+    assert_eq!(
+        d.message,
+        "a reminder \"1d\" before the close is already configured"
+    );
+    assert_eq!(d.line, 18);
+}
+
+#[test]
+fn skips_must_be_send_days_inside_the_cfp() {
+    let skip = |date: &str| with(&format!("[[schedule.skip]]\ndate = {date}\n"));
+    let c = Config::parse(&skip("2024-04-01")).unwrap();
+    assert_eq!(
+        c.schedule.skips,
+        [NaiveDate::from_ymd_opt(2024, 4, 1).unwrap()]
+    );
+    let d = err(&skip("2024-04-02"));
+    assert_eq!(
+        d.message,
+        "skip date 2024-04-02 is a tuesday, not a send day (monday), so there is no issue to leave out"
+    );
+    assert_eq!((d.line, d.col), (16, 8));
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("such as date = 2024-04-01, the monday nearest to 2024-04-02"),
+        "{:?}",
+        d.help
+    );
+    assert!(err(&skip("2024-06-03")).message.contains("outside the CFP"));
+    assert!(
+        err(&skip("2024-04-01T09:00:00"))
+            .message
+            .contains("plain date")
+    );
+    let twice =
+        with("[[schedule.skip]]\ndate = 2024-04-01\n[[schedule.skip]]\ndate = 2024-04-01\n");
+    assert_eq!(err(&twice).message, "skip date 2024-04-01 is listed twice");
+    let pinned = with(
+        "[[schedule.pin]]\ncategory = \"API\"\ndate = 2024-04-01\n[[schedule.skip]]\ndate = 2024-04-01\n",
+    );
+    assert_eq!(
+        err(&pinned).message,
+        "skip date 2024-04-01 has a category pinned to it"
+    );
+}

@@ -11,6 +11,7 @@ use super::language::is_language_tag;
 use super::raw::{
     Raw, RawCfp, RawDelivery, RawNewsletter, RawPin, RawSchedule, RawSmtp, RawUnsubscribe,
 };
+use super::season;
 use super::send_days::pin_help;
 use super::*;
 
@@ -41,7 +42,14 @@ impl Validator<'_> {
         let newsletter = self.newsletter(raw.newsletter)?;
         let delivery = self.delivery(raw.delivery)?;
         let smtp = self.smtp(raw.smtp, delivery.transport)?;
-        let unsubscribe = self.unsubscribe(raw.unsubscribe)?;
+        let mut unsubscribe = self.unsubscribe(raw.unsubscribe)?;
+        let serve = raw
+            .serve
+            .map(|s| super::serve::build(self.src, s))
+            .transpose()?;
+        if let (Some(_), None, Some(base)) = (&serve, &unsubscribe.url, &newsletter.base_url) {
+            unsubscribe.url = Some(super::serve::default_unsubscribe_url(base));
+        }
         let dkim = match raw.dkim {
             Some(d) => Some(self.dkim(d, newsletter.from.as_deref())?),
             None => None,
@@ -87,6 +95,7 @@ impl Validator<'_> {
             state: StateSettings {
                 path: raw.state.path,
             },
+            serve,
         })
     }
 
@@ -289,6 +298,8 @@ impl Validator<'_> {
         for p in &s.pin {
             pins.push(self.pin(p, cfp, weekday)?);
         }
+        let reminders = season::reminders(self.src, &s.reminder, cfp)?;
+        let skips = season::skips(self.src, &s.skip, cfp, weekday, &pins)?;
         Ok(Schedule {
             weekday,
             time,
@@ -300,6 +311,8 @@ impl Validator<'_> {
             exclude: s.exclude.into_iter().map(named).collect(),
             last_call_days: lc,
             pins,
+            reminders,
+            skips,
         })
     }
 
@@ -390,6 +403,17 @@ impl Validator<'_> {
             })?;
             reviewers.push(addr.email);
         }
+        if *d.soft_bounce_limit.get_ref() == 0 {
+            return Err(self.err(
+                d.soft_bounce_limit.span(),
+                "delivery.soft_bounce_limit is 0",
+                "use at least 1: the soft bounces in a row that suppress an address (the default is 3)",
+            ));
+        }
+        let return_path = match d.return_path {
+            Some(r) => Some(self.return_path(r)?),
+            None => None,
+        };
         Ok(Delivery {
             reviewers,
             transport: d.transport,
@@ -398,7 +422,33 @@ impl Validator<'_> {
             rate_per_second: d.rate_per_second,
             max_attempts: d.max_attempts.into_inner(),
             retry_delay_ms: d.retry_delay_ms,
+            soft_bounce_limit: d.soft_bounce_limit.into_inner(),
+            return_path,
         })
+    }
+
+    /// `delivery.return_path`: one `{token}` in the local part, and an
+    /// address once a token fills it.
+    fn return_path(&self, r: Spanned<String>) -> Result<String, Diagnostic> {
+        let value = r.get_ref();
+        let help = "write an address with {token} in its local part, such as \"bounces+{token}@example.org\"";
+        let local = value.rsplit_once('@').map_or("", |(l, _)| l);
+        if value.matches("{token}").count() != 1 || !local.contains("{token}") {
+            return Err(self.err(
+                r.span(),
+                format!("delivery.return_path `{value}` needs exactly one {{token}}, before the @"),
+                help,
+            ));
+        }
+        let sample = value.replace("{token}", "12-0123456789abcdef0123");
+        if sample.parse::<lettre::Address>().is_err() {
+            return Err(self.err(
+                r.span(),
+                format!("delivery.return_path `{value}` is not an email address"),
+                help,
+            ));
+        }
+        Ok(r.into_inner())
     }
 
     fn smtp(&self, s: RawSmtp, transport: TransportKind) -> Result<SmtpSettings, Diagnostic> {

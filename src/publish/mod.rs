@@ -50,6 +50,8 @@ pub struct PublishReport {
     pub items: usize,
     /// Whether the feed file changed.
     pub feed_changed: bool,
+    /// Whether `deadline.ics` (beside the feed) changed.
+    pub calendar_changed: bool,
     /// The archive's files.
     pub archive: ArchiveReport,
 }
@@ -58,7 +60,7 @@ impl PublishReport {
     /// One line for people.
     pub fn summary(&self, p: &Project) -> String {
         format!(
-            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed)\n",
+            "feed: {} ({} item{}, {}); archive: {} ({} issue page{}, {} written, {} unchanged, {} removed); calendar: {} ({})\n",
             p.config.feed.path.display(),
             self.items,
             if self.items == 1 { "" } else { "s" },
@@ -73,6 +75,12 @@ impl PublishReport {
             self.archive.written,
             self.archive.unchanged,
             self.archive.removed,
+            crate::calendar::path(&p.config).display(),
+            if self.calendar_changed {
+                "written"
+            } else {
+                "unchanged"
+            },
         )
     }
 }
@@ -142,10 +150,12 @@ pub fn publish(p: &Project, renderer: &Renderer, state: &State) -> Result<Publis
     }
     let archive = archive::write(&p.config.feed.archive_dir, &rendered.pages)?;
     let written = fsutil::write_if_changed(&p.config.feed.path, &rendered.xml)?;
+    let calendar = crate::calendar::publish(&p.config, state)?;
     Ok(PublishReport {
         issues: rendered.published.len(),
         items: rendered.items,
         feed_changed: written == Written::Changed,
+        calendar_changed: calendar == Written::Changed,
         archive,
     })
 }
@@ -178,6 +188,7 @@ pub fn would_publish(
         issues: rendered.published.len(),
         items: rendered.items,
         feed_changed: !same(&p.config.feed.path, &rendered.xml),
+        calendar_changed: crate::calendar::would_change(&p.config, state)?,
         archive: report,
     })
 }

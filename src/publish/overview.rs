@@ -16,7 +16,7 @@ pub struct PlanRow {
     pub send_at: String,
     /// The send time for people, in the schedule's zone.
     pub send_local: String,
-    /// Weekly or the last call.
+    /// Weekly, a reminder or the last call.
     pub kind: IssueKind,
     /// Category names.
     pub categories: Vec<String>,

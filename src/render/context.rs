@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::markdown;
+pub use super::reminder::RecapEntry;
 use crate::config::Config;
 use crate::schedule::{IssueKind, Plan, PlannedIssue};
 use crate::topics::{Topic, TopicList};
@@ -39,6 +40,14 @@ pub struct NewsletterContext {
     pub archive_url: String,
     /// The RSS feed (absolute; "" without base_url).
     pub feed_url: String,
+    /// The CFP deadline as an iCalendar file, `deadline.ics` beside the
+    /// feed (absolute; "" without base_url).
+    #[serde(default)]
+    pub calendar_url: String,
+    /// The subscribe form of `newsletter serve` (absolute; "" without
+    /// `[serve]` or base_url).
+    #[serde(default)]
+    pub subscribe_url: String,
 }
 
 /// `cfp.*`
@@ -83,6 +92,18 @@ pub struct IssueInfo {
     pub next: Option<Neighbour>,
     /// Whether this is the final issue of the CFP.
     pub is_last: bool,
+    // --- season (issue 13): the countdown and the reminder's recap ---
+    /// The countdown as of the send time: "closes in 7 days", "closes in
+    /// 24 hours" (under two days), "closes today at 23:59 AoE".
+    #[serde(default)]
+    pub countdown: String,
+    /// Whole hours from the send time to the close.
+    #[serde(default)]
+    pub hours_left: i64,
+    /// A reminder's one-line recap of the season's themes (empty for
+    /// other kinds).
+    #[serde(default)]
+    pub recap: Vec<RecapEntry>,
 }
 
 /// A neighbouring issue, for teasers and navigation.
@@ -166,6 +187,11 @@ impl NewsletterContext {
             language: config.newsletter.language.clone(),
             archive_url: absolute(config, ""),
             feed_url: absolute(config, &feed_file_name(config)),
+            calendar_url: absolute(config, &calendar_file_name(config)),
+            subscribe_url: match config.serve {
+                Some(_) => absolute(config, "subscribe"),
+                None => String::new(),
+            },
         }
     }
 }
@@ -209,6 +235,7 @@ where
 pub fn issue_path(number: u32, kind: IssueKind, first_slug: Option<&str>) -> String {
     match (kind, first_slug) {
         (IssueKind::LastCall, _) => format!("issues/{number}-last-call/"),
+        (IssueKind::Reminder, _) => format!("issues/{number}-reminder/"),
         (_, Some(slug)) => format!("issues/{number}-{slug}/"),
         (_, None) => format!("issues/{number}/"),
     }
@@ -278,6 +305,9 @@ impl IssueContext {
                 previous,
                 next: next.clone(),
                 is_last: next.is_none(),
+                countdown: super::reminder::countdown(config, &issue.send_at),
+                hours_left: super::reminder::hours_left(&issue.send_at, &config.cfp.closes_at()),
+                recap: super::reminder::recap(topics, plan, issue, abs),
             },
             notes: topics
                 .notes
@@ -289,6 +319,16 @@ impl IssueContext {
                 })
                 .collect(),
         }
+    }
+}
+
+/// The calendar's file name relative to the archive root (or its URL
+/// path): `deadline.ics` beside the feed.
+pub fn calendar_file_name(config: &Config) -> String {
+    let feed = feed_file_name(config);
+    match feed.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/deadline.ics"),
+        None => "deadline.ics".into(),
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Error};
 
-use super::{BUILTIN_PREFIX, blocks};
+use super::{BUILTIN_PREFIX, blocks, components};
 
 const HELP: &str = "fix the template; README.md (Templates) lists the variables and filters";
 
@@ -103,6 +103,10 @@ impl Sources {
                 help = "break the circle: a template cannot include itself, directly or through others".into();
                 self.circle(tpl, include_chain, "include")
             }
+            K::Msg(text) if text.starts_with("Maximum render recursion depth for components") => {
+                help = "make the recursion end: call the component again only under a condition that turns false (Tera stops at 20 nested calls), or break the circle".into();
+                self.component_circle()
+            }
             K::TemplateNotFound(name) => format!(
                 "template `{name}` not found: it is neither a built-in template nor a file in the templates folder"
             ),
@@ -121,6 +125,14 @@ impl Sources {
         Error::input(format!("{msg}\nhelp: {help}"))
     }
 
+    /// An undefined name found before rendering, as Tera would report it.
+    pub(super) fn undefined(&self, name: &str, offset: usize, message: &str) -> Error {
+        Error::input(format!(
+            "{}\nhelp: {HELP}",
+            self.located(name, Offset::Byte(offset), message)
+        ))
+    }
+
     /// For Tera's "Unexpected end of input" and "Unknown tag": the block
     /// left open or closed by the wrong tag, if the scan finds one.
     fn block_problem(&self, name: &str, message: &str) -> Option<(String, bool)> {
@@ -136,20 +148,59 @@ impl Sources {
     }
 
     /// Templates that extend (or include) each other in a circle: points at
-    /// the tag that closes it.
+    /// the tag that closes it. Tera's chain for a template extending itself
+    /// is just `[it]`; the tag is then in that template.
     fn circle(&self, tpl: &str, chain: &[String], verb: &str) -> String {
-        let path = chain.join(" -> ");
-        match chain {
-            [.., last_but_one, last] => self.located(
-                last_but_one,
-                Offset::Byte(self.find(last_but_one, &format!("\"{last}\""))),
-                &format!("the templates {verb} each other in a circle: {path}"),
-            ),
-            _ => format!(
-                "{}: the templates {verb} each other in a circle: {path}",
-                self.origin(tpl)
-            ),
+        let (from, to) = match chain {
+            [.., last_but_one, last] => (last_but_one.as_str(), last.as_str()),
+            [only] => (only.as_str(), only.as_str()),
+            [] => (tpl, tpl),
+        };
+        let path = if chain.len() == 1 {
+            format!("{from} -> {to}")
+        } else {
+            chain.join(" -> ")
+        };
+        let message = if from == to {
+            format!("the template {verb}s itself: {path}")
+        } else {
+            format!("the templates {verb} each other in a circle: {path}")
+        };
+        match self.literal(from, to) {
+            Some(at) => self.located(from, Offset::Byte(at), &message),
+            None => format!("{}: {message}", self.origin(from)),
         }
+    }
+
+    /// Components that call each other without end: points at the call
+    /// that closes the circle.
+    fn component_circle(&self) -> String {
+        let all = self
+            .map
+            .iter()
+            .filter(|(n, _)| {
+                !n.starts_with(BUILTIN_PREFIX) || !self.map.contains_key(&n[BUILTIN_PREFIX.len()..])
+            })
+            .map(|(n, (_, src))| (n.as_str(), src.as_str()));
+        match components::circle(all) {
+            Some((template, at, path)) => self.located(
+                template,
+                Offset::Byte(at),
+                &format!("the components call each other without end: {path}"),
+            ),
+            None => {
+                "the components call each other without end (Tera stops at 20 nested calls)".into()
+            }
+        }
+    }
+
+    /// Where template `name` names `target` as a string literal (any
+    /// quote), if it does.
+    fn literal(&self, name: &str, target: &str) -> Option<usize> {
+        let src = &self.map.get(name)?.1;
+        ['"', '\'', '`']
+            .iter()
+            .find_map(|q| src.find(&format!("{q}{target}{q}")))
     }
 
     /// Errors in template `alias` point into template `of` (a generated
@@ -157,6 +208,15 @@ impl Sources {
     pub(super) fn alias(&mut self, alias: &str, of: &str) {
         if let Some(entry) = self.map.get(of).cloned() {
             self.map.insert(alias.to_string(), entry);
+        }
+    }
+
+    /// The template a generated one (`__newsletter/once/...`) stands for,
+    /// for messages; any other name as it is.
+    pub(super) fn template_of(&self, name: &str) -> String {
+        match name.strip_prefix(&format!("{BUILTIN_PREFIX}once/")) {
+            Some(rest) => rest.rsplit('/').next().unwrap_or(rest).to_string(),
+            None => name.to_string(),
         }
     }
 

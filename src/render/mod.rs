@@ -9,14 +9,18 @@
 //! Filters are registered in one place, [`register_filters`].
 
 mod blocks;
+mod components;
 pub mod context;
 mod email;
 mod errors;
 pub mod markdown;
+mod reminder;
+mod strict;
 
 use std::path::{Path, PathBuf};
 
 use tera::{Kwargs, State, Tera};
+use unicode_width::UnicodeWidthStr;
 
 use crate::error::{Error, Result};
 pub use context::{IssueContext, SubscriberContext};
@@ -31,6 +35,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("subject.txt", include_str!("../../templates/subject.txt")),
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
+    (
+        "reminder_body.html",
+        include_str!("../../templates/reminder_body.html"),
+    ),
     (
         "issue_body.html",
         include_str!("../../templates/issue_body.html"),
@@ -51,6 +59,34 @@ pub const BUILTINS: &[(&str, &str)] = &[
         "archive_issue.html",
         include_str!("../../templates/archive_issue.html"),
     ),
+    // `newsletter serve`: its pages and the confirmation email.
+    (
+        "serve_base.html",
+        include_str!("../../templates/serve_base.html"),
+    ),
+    (
+        "subscribe.html",
+        include_str!("../../templates/subscribe.html"),
+    ),
+    (
+        "subscribed.html",
+        include_str!("../../templates/subscribed.html"),
+    ),
+    (
+        "confirm_page.html",
+        include_str!("../../templates/confirm_page.html"),
+    ),
+    (
+        "unsubscribe_page.html",
+        include_str!("../../templates/unsubscribe_page.html"),
+    ),
+    ("message.html", include_str!("../../templates/message.html")),
+    (
+        "confirm_subject.txt",
+        include_str!("../../templates/confirm_subject.txt"),
+    ),
+    ("confirm.txt", include_str!("../../templates/confirm.txt")),
+    ("confirm.html", include_str!("../../templates/confirm.html")),
 ];
 
 /// Loaded templates, ready to render.
@@ -61,6 +97,8 @@ pub struct Renderer {
     /// How `email.html` and `email.txt` are rendered (once, or whole per
     /// subscriber).
     email_modes: [email::Mode; 2],
+    /// Templates already checked for undefined names ([`strict`]).
+    checked: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Renderer {
@@ -111,6 +149,7 @@ impl Renderer {
             tera,
             sources,
             email_modes,
+            checked: Default::default(),
         })
     }
 
@@ -133,18 +172,60 @@ impl Renderer {
         IssueEmail::render(self, Self::context(issue, None)?)
     }
 
-    /// Renders block `block` of template `name` with `ctx`.
+    /// Renders block `block` of template `name` with `ctx`, at most
+    /// [`MAX_OUTPUT`] bytes.
     fn render_block(&self, name: &str, block: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera
-            .render_block(name, block, ctx)
-            .map_err(|e| self.sources.error(&e))
+        self.strict(name, ctx)?;
+        let mut out = Bounded::default();
+        let done = self.tera.render_block_to(name, block, ctx, &mut out);
+        self.finish(name, done, out)
     }
 
-    /// Renders template `name` with `ctx`.
+    /// Renders template `name` with `ctx`. A template that would write
+    /// more than [`MAX_OUTPUT`] bytes (a loop that runs away) is stopped
+    /// there with an error naming it.
     pub fn render(&self, name: &str, ctx: &tera::Context) -> Result<String> {
-        self.tera
-            .render(name, ctx)
-            .map_err(|e| self.sources.error(&e))
+        self.strict(name, ctx)?;
+        let mut out = Bounded::default();
+        let done = self.tera.render_to(name, ctx, &mut out);
+        self.finish(name, done, out)
+    }
+
+    /// The first time template `name` is rendered: an undefined name in
+    /// it or in what it extends or includes is an error (see [`strict`]),
+    /// wherever Tera would let it pass as empty.
+    fn strict(&self, name: &str, ctx: &tera::Context) -> Result<()> {
+        // A generated template (`__newsletter/once/...`) renders the email
+        // template it stands for.
+        let name = self.sources.template_of(name);
+        {
+            let mut checked = self.checked.lock().unwrap_or_else(|e| e.into_inner());
+            if !checked.insert(name.clone()) {
+                return Ok(());
+            }
+        }
+        let names = strict::closure(&name, |n| self.sources.source(n));
+        let templates: Vec<(&str, &str)> = names
+            .iter()
+            .filter_map(|n| Some((n.as_str(), self.sources.source(n)?)))
+            .collect();
+        match strict::check(&templates, ctx) {
+            Some(u) => Err(self.sources.undefined(&u.template, u.offset, &u.message)),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&self, name: &str, done: tera::TeraResult<()>, out: Bounded) -> Result<String> {
+        match done {
+            Ok(()) => String::from_utf8(out.bytes)
+                .map_err(|e| Error::failed("a template rendered invalid UTF-8").with_source(e)),
+            Err(_) if out.over => Err(Error::input(format!(
+                "{}: rendering it wrote more than {} MB, so it was stopped\nhelp: look for a loop that runs away (nested `for` loops over `range(...)`, a loop inside a loop over every topic); an issue is a few dozen KB",
+                self.sources.origin(&self.sources.template_of(name)),
+                MAX_OUTPUT / (1024 * 1024)
+            ))),
+            Err(e) => Err(self.sources.error(&e)),
+        }
     }
 
     /// The Tera context of an issue, optionally for one subscriber.
@@ -209,6 +290,33 @@ impl Renderer {
     }
 }
 
+/// The most one render may write: far above any issue or archive page
+/// (a few dozen KB; an email over 102 KB is already clipped by Gmail),
+/// far below what would exhaust memory.
+pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// A render's output, refused past [`MAX_OUTPUT`].
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT {
+            self.over = true;
+            return Err(std::io::Error::other("the render's output bound"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Collapses whitespace to single spaces and drops control characters.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace()
@@ -252,6 +360,12 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
             continue;
         }
         if path.is_dir() {
+            if is_template_name(name) {
+                return Err(Error::input(format!(
+                    "{}: this is a folder, but a template file is expected here (its name is a template's)\nhelp: replace the folder by the template file, or rename it (a folder of templates has a name without `.html`, `.txt` or `.xml`)",
+                    path.display()
+                )));
+            }
             collect_files(root, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(root) {
             out.push((rel.to_string_lossy().replace('\\', "/"), path.clone()));
@@ -260,9 +374,21 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
     Ok(())
 }
 
+/// Whether a file name is a template's: a built-in's, or one ending in an
+/// extension templates have (`.html`, `.htm`, `.txt`, `.xml`).
+fn is_template_name(name: &str) -> bool {
+    BUILTINS.iter().any(|(b, _)| *b == name)
+        || [".html", ".htm", ".txt", ".xml"]
+            .iter()
+            .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+}
+
 /// Registers the project's filters: `wrap(width, indent, first)` for the
-/// plain-text part, and `underline(char)`, which adds a line of `char` as
-/// wide as the longest line of its input (a plain-text heading).
+/// plain-text part, `style_links(style)`, which puts `style` on every link
+/// of a topic's or note's HTML (for the email, whose colours must be
+/// inline), and `underline(char)`, which adds a line of `char` as
+/// wide as the longest line of its input (a plain-text heading), in
+/// display columns (an emoji or a CJK character takes two).
 pub fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "wrap",
@@ -281,10 +407,18 @@ pub fn register_filters(tera: &mut Tera) {
         },
     );
     tera.register_filter(
+        "style_links",
+        |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let style = kwargs.get::<&str>("style")?.unwrap_or("");
+            Ok(markdown::style_links(value, style))
+        },
+    );
+    tera.register_filter(
         "underline",
         |value: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let ch = kwargs.get::<&str>("char")?.unwrap_or("-");
-            let width = value.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            // Display width: an emoji or a CJK character takes two columns.
+            let width = value.lines().map(UnicodeWidthStr::width).max().unwrap_or(0);
             Ok(format!("{value}\n{}", ch.repeat(width)))
         },
     );
@@ -306,6 +440,25 @@ mod tests {
             tidy_text("\n\na  \n\n\n\nb\n-- \nc\n\n"),
             "a\n\nb\n-- \nc\n"
         );
+    }
+
+    #[test]
+    fn underline_matches_the_display_width_of_wide_characters() {
+        let mut tera = Tera::new();
+        register_filters(&mut tera);
+        tera.add_raw_template("t.txt", "{{ s | underline(char=\"=\") }}")
+            .unwrap();
+        for (s, width) in [
+            ("🚀 Rockets", 10),
+            ("日本語", 6),
+            ("e\u{301}t\u{e9}", 3),
+            ("a🦀\nb", 3),
+        ] {
+            let mut ctx = tera::Context::new();
+            ctx.insert("s", s);
+            let out = tera.render("t.txt", &ctx).unwrap();
+            assert_eq!(out, format!("{s}\n{}", "=".repeat(width)), "{s}");
+        }
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(super) struct Entry {
     pub(super) cats: Vec<usize>,
     /// Kept from the history: its categories are fixed.
     pub(super) published: bool,
+    /// Takes (or took) categories from the rotation.
+    pub(super) rotation: bool,
 }
 
 impl Entry {
@@ -38,6 +40,7 @@ impl Entry {
             kind: slot.kind,
             cats: slot.cats,
             published: false,
+            rotation: slot.rotation,
         }
     }
 
@@ -48,6 +51,11 @@ impl Entry {
             kind: p.kind,
             cats: p.categories.iter().filter_map(|n| find(n)).collect(),
             published: true,
+            rotation: match p.kind {
+                IssueKind::Weekly => true,
+                IssueKind::Reminder => !p.categories.is_empty(),
+                IssueKind::LastCall => false,
+            },
         }
     }
 }
@@ -100,7 +108,8 @@ pub(super) fn timeline(
     out
 }
 
-/// Fills the open weekly issues (pins already placed) from `order`, the
+/// Fills the open weekly issues (and the reminders that took a weekly
+/// slot's place; pins already placed) from `order`, the
 /// scheduled categories, per the rule in the module docs; then gives every
 /// open last call the categories featured over the season.
 /// `categories` is the length of the topic list. Returns the scheduled
@@ -122,11 +131,11 @@ pub(super) fn fill(
         .map(|(p, &c)| (count[c], p))
         .collect();
     let weekly_cats = |e: Option<&Entry>| match e {
-        Some(e) if e.kind == IssueKind::Weekly => e.cats.clone(),
+        Some(e) if e.rotation => e.cats.clone(),
         _ => Vec::new(),
     };
     for i in 0..entries.len() {
-        if entries[i].published || entries[i].kind != IssueKind::Weekly {
+        if entries[i].published || !entries[i].rotation {
             continue;
         }
         let prev = weekly_cats(i.checked_sub(1).and_then(|p| entries.get(p)));

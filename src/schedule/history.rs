@@ -23,7 +23,7 @@ pub struct PastIssue {
     pub number: u32,
     /// Its scheduled send time.
     pub send_at: DateTime<FixedOffset>,
-    /// Weekly or the last call.
+    /// Weekly, a reminder or the last call.
     pub kind: IssueKind,
     /// The names of the categories it featured, as recorded.
     pub categories: Vec<String>,
@@ -54,6 +54,7 @@ impl History {
             let kind = match f.kind.as_str() {
                 "weekly" => IssueKind::Weekly,
                 "last_call" => IssueKind::LastCall,
+                "reminder" => IssueKind::Reminder,
                 other => return Err(bad(f, format!("kind {other:?}"))),
             };
             let send_at = DateTime::parse_from_rfc3339(&f.send_at)

@@ -15,6 +15,13 @@
 //!   dropped (a weekly issue after the "last call" would contradict it).
 //!   It features every scheduled category that some issue features,
 //!   published issues included.
+//! - A reminder (`[[schedule.reminder]] before = "7d"`) goes out at the
+//!   close minus its offset. On a weekly slot's day (in the schedule's
+//!   zone) it takes that slot's place and features its categories; on the
+//!   last call's day it is dropped (the last call is that day's reminder);
+//!   reminders after the last call stay. Alone, it features no category.
+//! - A skipped date (`[[schedule.skip]]`) has no weekly slot; the rotation
+//!   goes on with the next slot.
 //! - Published issues keep their number, time, kind and categories,
 //!   whatever the files say now; a category removed from the topic list
 //!   stays in them and is not scheduled again. The open slots are laid out
@@ -61,7 +68,7 @@ pub struct PlannedIssue {
     pub number: u32,
     /// When it goes out, in the schedule's zone.
     pub send_at: DateTime<Tz>,
-    /// Weekly or the last call.
+    /// Weekly, a reminder or the last call.
     pub kind: IssueKind,
     /// Indices into the topic list's categories. For a published issue,
     /// the recorded categories still in the topic list.
@@ -80,14 +87,18 @@ pub enum IssueKind {
     Weekly,
     /// The final reminder before the CFP closes.
     LastCall,
+    /// A `[[schedule.reminder]]`: the countdown and the season's recap
+    /// (and the week's categories when it fell on a weekly slot's day).
+    Reminder,
 }
 
 impl IssueKind {
-    /// `weekly` or `last_call`.
+    /// `weekly`, `last_call` or `reminder`.
     pub fn as_str(self) -> &'static str {
         match self {
             IssueKind::Weekly => "weekly",
             IssueKind::LastCall => "last_call",
+            IssueKind::Reminder => "reminder",
         }
     }
 }
@@ -167,16 +178,20 @@ impl Plan {
             })
     }
 
-    /// The last call and the issue before it, when the last call goes out
-    /// less than two days (48 hours) after that issue: it then repeats that
-    /// issue's categories at once. `check` warns about it.
+    /// The last call and the issue with categories before it, when the
+    /// last call goes out less than two days (48 hours) after that issue:
+    /// it then repeats that issue's categories at once. `check` warns
+    /// about it.
     pub fn last_call_too_close(&self) -> Option<(&PlannedIssue, &PlannedIssue)> {
         let at = self
             .issues
             .iter()
             .rposition(|i| i.kind == IssueKind::LastCall)?;
         let last = &self.issues[at];
-        let before = self.issues.get(at.checked_sub(1)?)?;
+        let before = self.issues[..at]
+            .iter()
+            .rev()
+            .find(|i| !i.categories.is_empty())?;
         (last.send_at - before.send_at < Duration::days(2)).then_some((before, last))
     }
 }
@@ -286,7 +301,10 @@ fn pin(
     eligible: bool,
 ) -> Result<()> {
     let per_issue = config.schedule.categories_per_issue;
-    let Some(slot) = slots.iter_mut().find(|sl| sl.at.date_naive() == p.date) else {
+    let Some(slot) = slots
+        .iter_mut()
+        .find(|sl| sl.at.date_naive() == p.date && (sl.rotation || sl.kind == IssueKind::LastCall))
+    else {
         return Err(config.error_at(
             &p.category.span,
             &format!(

@@ -365,6 +365,7 @@ fn summary(t: &TopicList, p: &Plan) -> Vec<String> {
         .map(|i| match i.kind {
             IssueKind::LastCall => format!("LAST({})", i.categories.len()),
             IssueKind::Weekly => names(t, i).join("+"),
+            IssueKind::Reminder => format!("R[{}]", names(t, i).join("+")),
         })
         .collect()
 }
@@ -753,4 +754,136 @@ fn ten_thousand_categories_plan_in_one_pass() {
     assert_eq!(again.issues.len(), p.issues.len());
     // Generous for a debug build on a busy machine; quadratic took minutes.
     assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+}
+
+// ---- Reminders and skips ----
+
+/// Mondays 09:00 from March 1 to Friday March 29, 2024 at 23:59 (New York).
+fn season(extra: &str) -> Config {
+    config(
+        "opens = 2024-03-01T00:00:00\ncloses = 2024-03-29T23:59:00",
+        &format!("weekday = \"monday\"\ntime = \"09:00\"\n{extra}"),
+    )
+}
+
+fn reminders(offsets: &[&str]) -> String {
+    offsets
+        .iter()
+        .map(|o| format!("[[schedule.reminder]]\nbefore = \"{o}\"\n"))
+        .collect()
+}
+
+fn times(p: &Plan) -> Vec<String> {
+    p.issues
+        .iter()
+        .map(|i| i.send_at.format("%a %m-%d %H:%M").to_string())
+        .collect()
+}
+
+#[test]
+fn reminders_go_out_at_the_close_minus_their_offset_without_categories() {
+    let t = TopicList::parse(TOPICS).unwrap();
+    let p = plan(&season(&reminders(&["7d", "24h", "3h"])), &t).unwrap();
+    assert_eq!(
+        times(&p),
+        [
+            "Mon 03-04 09:00",
+            "Mon 03-11 09:00",
+            "Mon 03-18 09:00",
+            "Fri 03-22 23:59",
+            "Mon 03-25 09:00",
+            "Thu 03-28 23:59",
+            "Fri 03-29 20:59"
+        ]
+    );
+    assert_eq!(summary(&t, &p), ["A", "B", "C", "R[]", "D", "R[]", "R[]"]);
+    assert_eq!(
+        p.issues.iter().map(|i| i.number).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6, 7]
+    );
+    assert_eq!(p.issues[5].days_left, 1);
+    assert_eq!(p.issues[6].days_left, 0);
+}
+
+#[test]
+fn a_reminder_on_a_weekly_day_takes_its_place_and_its_category() {
+    let t = TopicList::parse(TOPICS).unwrap();
+    // 4 days before Friday 23:59 is Monday March 25 at 23:59.
+    let p = plan(&season(&reminders(&["4d"])), &t).unwrap();
+    assert_eq!(
+        times(&p),
+        [
+            "Mon 03-04 09:00",
+            "Mon 03-11 09:00",
+            "Mon 03-18 09:00",
+            "Mon 03-25 23:59"
+        ]
+    );
+    assert_eq!(summary(&t, &p), ["A", "B", "C", "R[D]"]);
+}
+
+#[test]
+fn the_last_call_is_the_reminder_of_its_day_and_later_reminders_stay() {
+    let t = TopicList::parse(TOPICS).unwrap();
+    let p = plan(
+        &season(&format!("last_call_days = 4\n{}", reminders(&["4d", "3h"]))),
+        &t,
+    )
+    .unwrap();
+    assert_eq!(summary(&t, &p), ["A", "B", "C", "LAST(3)", "R[]"]);
+    assert_eq!(
+        p.issues[3].send_at.format("%m-%d %H:%M").to_string(),
+        "03-25 09:00"
+    );
+}
+
+#[test]
+fn a_skipped_day_leaves_a_week_out_and_the_rotation_goes_on() {
+    let t = TopicList::parse(TOPICS).unwrap();
+    let p = plan(&season("[[schedule.skip]]\ndate = 2024-03-11\n"), &t).unwrap();
+    assert_eq!(
+        times(&p),
+        ["Mon 03-04 09:00", "Mon 03-18 09:00", "Mon 03-25 09:00"]
+    );
+    assert_eq!(summary(&t, &p), ["A", "B", "C"]);
+    // A pin on a skipped day has no issue to go in (the config refuses
+    // the pair; the plan's own error covers a hand-built config).
+}
+
+#[test]
+fn a_published_reminder_keeps_its_slot_when_the_reminders_change() {
+    let t = TopicList::parse(TOPICS).unwrap();
+    let before = plan(&season(&reminders(&["4d", "7d"])), &t).unwrap();
+    assert_eq!(summary(&t, &before), ["A", "B", "C", "R[]", "R[D]"]);
+    // Issues 1 to 4 went out, the 7-day reminder last; then the organizer
+    // drops it and asks for one 24 hours before.
+    let history = published(&t, &before, 4);
+    let after = plan_with_history(&season(&reminders(&["4d", "24h"])), &t, &history).unwrap();
+    assert_eq!(summary(&t, &after), ["A", "B", "C", "R[]", "R[D]", "R[]"]);
+    assert!(after.issues[3].published);
+    assert_eq!(after.issues[3].kind, IssueKind::Reminder);
+    assert_eq!(
+        times(&after)[3..],
+        ["Fri 03-22 23:59", "Mon 03-25 23:59", "Thu 03-28 23:59"]
+    );
+    // A reminder that featured the week's category keeps it too.
+    let history = published(&t, &before, 5);
+    let again = plan_with_history(&season(""), &t, &history).unwrap();
+    assert_eq!(summary(&t, &again), ["A", "B", "C", "R[]", "R[D]"]);
+}
+
+#[test]
+fn history_reads_reminder_records() {
+    let records = [crate::state::FrozenIssue {
+        number: 4,
+        kind: "reminder".into(),
+        send_at: "2024-03-22T23:59:00-04:00".into(),
+        categories: vec![],
+        slugs: vec![],
+        subject: "s".into(),
+        context_json: "{}".into(),
+        published_at: "2024-03-22T23:59:00-04:00".into(),
+    }];
+    let h = History::from_frozen(&records, std::path::Path::new("s.db")).unwrap();
+    assert_eq!(h.issues()[0].kind, IssueKind::Reminder);
 }

@@ -18,17 +18,22 @@
 //!
 //! One file per concept, each with its own `impl State` block: `schema`
 //! (the tables, their migrations and the checks on opening a file),
-//! `issues` (frozen issues), `deliveries`, `suppressions`, `runs` (one
-//! row per send, for monitoring) and `lock` (the send lock). This file opens the database and words its errors.
+//! `issues` (frozen issues), `deliveries`, `suppressions` (with their
+//! reasons), `bounces` (bounce and complaint reports read), `runs` (one row
+//! per send, for monitoring) and `lock` (the send lock). This file opens
+//! the database and words its errors.
 //!
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
 
+mod bounces;
+mod calendar;
 mod deliveries;
 mod issues;
 mod lock;
 mod runs;
 mod schema;
+mod subscriptions;
 mod suppressions;
 
 use std::path::{Path, PathBuf};
@@ -39,11 +44,14 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
+pub use bounces::{BounceEvent, BounceKind};
 pub use deliveries::{Counts, DeliveryRow, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
 pub use runs::Run;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
+pub use subscriptions::{ConfirmedSubscriber, SubscribeDecision, SubscribeRequest};
+pub use suppressions::Reason;
 
 /// How long a statement waits for another connection's write lock before it
 /// fails with "database is locked".

@@ -59,7 +59,43 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "DROP INDEX deliveries_by_status;
      CREATE INDEX deliveries_not_sent ON deliveries (issue, status)
          WHERE status IN ('failed', 'pending');",
-    // 3: runs, one row per real send that reached delivery (monitoring).
+    // 3: the calendar event's last published close and its SEQUENCE
+    // (deadline.ics: an extension bumps it).
+    "CREATE TABLE calendar (
+         uid      TEXT PRIMARY KEY,
+         closes   TEXT NOT NULL,               -- RFC 3339
+         sequence INTEGER NOT NULL CHECK (sequence >= 0)
+     ) STRICT, WITHOUT ROWID;",
+    // 4: subscriptions made through `newsletter serve`, the address ids
+    // that unsubscribe and confirm tokens carry, and why an address was
+    // suppressed (NULL: by hand). See `subscriptions.rs`.
+    super::subscriptions::MIGRATION,
+    // 5: why each address is suppressed, and the bounce reports read.
+    // Rows from before this step were all entered with `newsletter
+    // unsubscribe` by the organizer (nothing else wrote them), so they
+    // become `manual`.
+    "ALTER TABLE suppressions ADD COLUMN reason TEXT NOT NULL DEFAULT 'manual'
+         CHECK (reason IN ('unsubscribed', 'bounced', 'complained', 'manual'));
+
+     -- One row per report (DSN, complaint) that was matched and counted:
+     -- reading the same mail again counts nothing twice.
+     CREATE TABLE bounce_reports (
+         report_id    TEXT PRIMARY KEY,         -- Message-ID, or sha256: of the bytes
+         processed_at TEXT NOT NULL             -- RFC 3339
+     ) STRICT, WITHOUT ROWID;
+
+     -- What the reports said about one recipient of one issue.
+     CREATE TABLE bounces (
+         key        TEXT NOT NULL,              -- normalized address
+         issue      INTEGER NOT NULL CHECK (issue >= 0),
+         kind       TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint')),
+         status     TEXT,                       -- enhanced status code (5.1.1)
+         detail     TEXT,                       -- diagnostic text
+         report_id  TEXT NOT NULL REFERENCES bounce_reports (report_id),
+         at         TEXT NOT NULL,              -- RFC 3339, when it was read
+         PRIMARY KEY (key, issue, kind)
+     ) STRICT, WITHOUT ROWID;",
+    // 6: runs, one row per real send that reached delivery (monitoring).
     "CREATE TABLE runs (
          id       INTEGER PRIMARY KEY,
          at       TEXT NOT NULL,                -- RFC 3339

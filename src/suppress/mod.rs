@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::state::State;
+use crate::project::Project;
+use crate::state::{Reason, State};
 use crate::subscribers::normalize_address;
 
 /// An address as given, and where it came from.
@@ -65,6 +66,29 @@ pub fn read_list(path: &Path) -> Result<Vec<Given>> {
         .collect())
 }
 
+/// The address an unsubscribe token stands for (a token from an email's
+/// link or a mailto subject, handled by hand). A token that is forged,
+/// altered or for an address the state does not know is bad input.
+pub fn from_token(p: &Project, token: &str) -> Result<Given> {
+    let tokens = crate::membership::tokens(
+        p.env.unsubscribe_secret.as_deref(),
+        &p.config.unsubscribe.secret_env,
+        "--token",
+    )?;
+    let invalid = || {
+        Error::input(
+            "--token: the token is not valid (forged, altered, or for an address this state does not know)",
+        )
+        .with_help("copy the whole token from the link or the subject; nothing was recorded")
+    };
+    let state = State::open_existing(&p.config.state.path)?.ok_or_else(invalid)?;
+    let member = crate::membership::resolve(&state, &tokens, token)?.ok_or_else(invalid)?;
+    Ok(Given {
+        origin: "--token".into(),
+        address: member.email,
+    })
+}
+
 /// Records the change for every address, or for none: an address that is
 /// not one is bad input, and nothing is recorded.
 pub fn record(
@@ -81,16 +105,14 @@ pub fn record(
             } else {
                 format!("{}: ", g.origin)
             };
-            Error::input(format!(
-                "{at}`{}` is not an email address: {r}\nhelp: correct or remove it; nothing was recorded",
-                g.address
-            ))
+            Error::input(format!("{at}`{}` is not an email address: {r}", g.address))
+                .with_help("correct or remove it; nothing was recorded")
         })?;
         keys.push(addr.key);
     }
     let mut state = State::open(&config.state.path)?;
     let changed = match change {
-        Change::Suppress => state.suppress(&keys, now)?,
+        Change::Suppress => state.suppress_with_reason(&keys, Reason::Manual, now)?,
         Change::Undo => state.unsuppress(&keys)?,
     };
     Ok(SuppressReport {

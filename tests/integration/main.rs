@@ -13,6 +13,7 @@
 
 mod support;
 
+mod bounces;
 mod cli;
 mod concurrent;
 mod faults;
@@ -24,6 +25,8 @@ mod preview;
 mod publish;
 mod robust;
 mod schedule_history;
+mod season;
 mod security;
 mod send;
+mod serve;
 mod smtp;

@@ -223,7 +223,12 @@ fn preview_eml_prints_the_complete_message_for_one_address() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let m = text(&out.stdout);
-    assert_eq!(unfolded_header(&m, "To"), ["Ana@xn--bcher-kva.example"]);
+    // The person's row of the subscriber list: their name and address as
+    // a send writes them.
+    assert_eq!(
+        unfolded_header(&m, "To"),
+        ["\"Ana Weber\" <ana@xn--bcher-kva.example>"]
+    );
     assert_eq!(
         unfolded_header(&m, "Subject"),
         ["DjangoCon US 2024 CFP Weekly #3: Novel Uses for Django"]

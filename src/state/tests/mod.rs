@@ -4,6 +4,7 @@
 //! database and of durability (with the child processes that the lock
 //! tests use too); each other concept has its own file.
 
+mod bounces;
 mod deliveries;
 mod issues;
 mod lock;
@@ -103,7 +104,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
@@ -116,7 +117,21 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert_eq!(tables, ["deliveries", "issues", "runs", "suppressions"]);
+    assert_eq!(
+        tables,
+        [
+            "addresses",
+            "bounce_reports",
+            "bounces",
+            "calendar",
+            "confirmation_sends",
+            "deliveries",
+            "issues",
+            "runs",
+            "subscriptions",
+            "suppressions"
+        ]
+    );
     state.freeze(&issue(1, "One")).unwrap();
     drop(state);
 
@@ -158,7 +173,10 @@ fn a_version_1_database_gets_the_index_of_what_is_not_sent() {
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert_eq!(indexes, ["deliveries_not_sent"]);
+    assert_eq!(
+        indexes,
+        ["deliveries_not_sent", "confirmation_sends_by_key"]
+    );
     // `failures` names the index (INDEXED BY fails if it cannot be used).
     assert!(state.failures(1).unwrap().is_empty());
 }
