@@ -22,6 +22,8 @@ pub struct CheckReport {
     pub warnings: Vec<String>,
     /// The subscriber list.
     pub subscribers: SubscriberList,
+    /// With `[dkim]`: the DNS TXT record that publishes the public key.
+    pub dkim: Option<crate::compose::dkim::DnsRecord>,
 }
 
 /// The subscriber list as the check found it.
@@ -129,7 +131,12 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
             dir.display()
         ));
     }
-    if let Ok(composer) = p.composer() {
+    let composer = p.composer();
+    let dkim = match composer.as_ref().ok().and_then(|c| c.signer()) {
+        Some(signer) => Some(signer.dns_record().map_err(CheckFailure::Other)?),
+        None => None,
+    };
+    if let Ok(composer) = composer {
         warnings.extend(
             campaign::missing_secrets(p, &composer)
                 .into_iter()
@@ -144,6 +151,7 @@ pub fn check(p: &Project) -> Result<CheckReport, CheckFailure> {
     Ok(CheckReport {
         warnings,
         subscribers,
+        dkim,
     })
 }
 

@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "NEWSLETTER_NOW", value_name = "WHEN")]
     pub now: Option<String>,
 
+    /// Print nothing unless there is a warning or an error (for cron: it
+    /// mails the output only when something needs attention). Exit codes
+    /// are unchanged.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -145,9 +151,18 @@ pub struct SendArgs {
     /// With --issue: send it even though its time has not come.
     #[arg(long, requires = "issue")]
     pub force: bool,
-    /// A test send to one address, subject prefixed with `[TEST]`, recorded nowhere.
-    #[arg(long, value_name = "EMAIL")]
-    pub to: Option<String>,
+    /// A test send to these addresses, subject prefixed with `[TEST]`,
+    /// recorded nowhere (repeat the flag or separate addresses with commas).
+    #[arg(long, value_name = "EMAIL", value_delimiter = ',', num_args = 1)]
+    pub to: Vec<String>,
+    /// Send the issue (default: the next one not yet published) to
+    /// delivery.reviewers, subject prefixed with `[review]`, recorded nowhere.
+    #[arg(long, conflicts_with_all = ["to", "retry_failed", "force"])]
+    pub review: bool,
+    /// Send again to the recipients of a published issue (--issue N, or the
+    /// latest) recorded as failed, except suppressed addresses.
+    #[arg(long, conflicts_with_all = ["to", "dry_run", "force"])]
+    pub retry_failed: bool,
 }
 
 /// `newsletter unsubscribe`.
@@ -188,6 +203,42 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn to_takes_several_addresses_repeated_or_comma_separated() {
+        let cli = Cli::try_parse_from([
+            "newsletter",
+            "send",
+            "--to",
+            "a@example.org,b@example.org",
+            "--to",
+            "c@example.org",
+        ])
+        .unwrap();
+        let Command::Send(args) = cli.command else {
+            panic!("not send")
+        };
+        assert_eq!(args.to, ["a@example.org", "b@example.org", "c@example.org"]);
+        assert!(
+            Cli::try_parse_from(["newsletter", "send", "--review", "--to", "a@example.org"])
+                .is_err()
+        );
+        assert!(
+            Cli::try_parse_from(["newsletter", "send", "--retry-failed", "--dry-run"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "newsletter",
+                "--quiet",
+                "send",
+                "--retry-failed",
+                "--issue",
+                "2"
+            ])
+            .is_ok()
+        );
+        assert!(Cli::try_parse_from(["newsletter", "status", "-q"]).is_ok());
     }
 
     #[test]

@@ -2,8 +2,13 @@
 //! checked before anything is written (templates, the unsubscribe secret,
 //! the subscriber list, the transport's settings), take the send lock,
 //! check the server, freeze the issue, publish the feed and archive, and
-//! deliver. Also the two rehearsals: the dry run and the test send to one
-//! address ([`SendRequest::to`]).
+//! deliver. Also the rehearsals: the dry run, the test send to a few
+//! addresses ([`SendRequest::to`]) and the review send to
+//! `delivery.reviewers` ([`SendRequest::review`]); and the retry of an
+//! issue's failed deliveries ([`SendRequest::retry_failed`]).
+//!
+//! A send with nobody left to send to opens no connection. Every real send
+//! that reaches delivery is recorded as a run (`status --json`).
 //!
 //! [`send`] returns what happened as data ([`SendOutcome`]); the front
 //! door turns it into text. What happens during the run (the start of
@@ -28,14 +33,15 @@ use crate::project::Project;
 use crate::publish::{self, IssueAsSent, PublishReport};
 use crate::render::{Renderer, SubscriberContext};
 use crate::schedule::PlannedIssue;
-use crate::state::{Counts, SendLock, State};
-use crate::subscribers::{KeySet, Subscriber, Subscribers};
+use crate::state::{Counts, DeliveryRow, Run, SendLock, State};
+use crate::subscribers::{KeySet, Row, Subscriber, Subscribers};
 use crate::token::Tokens;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use dry_run::DryRunReport;
 pub use pick::NothingDue;
 pub use secrets::missing_secrets;
-pub use test_send::TestReport;
+pub use test_send::{TestDelivery, TestReport, TestResult};
 
 /// What to send, and how.
 #[derive(Debug, Clone, Copy)]
@@ -44,13 +50,28 @@ pub struct SendRequest<'a> {
     pub issue: Option<u32>,
     /// With `issue`: send it even though its time has not come.
     pub force: bool,
-    /// A test send to this one address, recorded nowhere.
-    pub to: Option<&'a str>,
+    /// A test send to these addresses (subject prefixed with `[TEST]`),
+    /// recorded nowhere.
+    pub to: &'a [String],
+    /// A review: the issue (by default the next one not yet published)
+    /// to each of `delivery.reviewers`, subject prefixed with `[review]`,
+    /// recorded nowhere.
+    pub review: bool,
+    /// Send again to the recipients of a published issue recorded as
+    /// failed (not to suppressed addresses), with the same Message-IDs.
+    pub retry_failed: bool,
     /// Compose every message, but connect to nothing and write nothing.
     pub dry_run: bool,
     /// Set (by a signal handler) to stop: in-flight messages finish and
     /// are recorded.
     pub stop: &'a AtomicBool,
+}
+
+impl SendRequest<'_> {
+    /// A test or review send: to a few addresses, recorded nowhere.
+    pub fn rehearsal(&self) -> bool {
+        !self.to.is_empty() || self.review
+    }
 }
 
 /// What a send did.
@@ -60,7 +81,7 @@ pub enum SendOutcome<'a> {
     /// says the CFP has closed; nothing changes after the first time), or
     /// for a dry run, what republishing would write.
     NothingDue(NothingDue<'a>, Option<PublishReport>),
-    /// A test send (or its dry run).
+    /// A test or review send (or its dry run).
     Test(TestReport),
     /// A dry run.
     DryRun(DryRunReport<'a>),
@@ -111,7 +132,15 @@ pub struct SendReport {
     /// The feed and archive, or why they were not updated (the email went
     /// out anyway).
     pub feed: Result<PublishReport>,
+    /// The first [`FAILURES_SHOWN`] recipients this run could not deliver
+    /// to (failed, then pending), with the server's reply.
+    pub failures: Vec<DeliveryRow>,
+    /// Whether the server was contacted (not when nobody was left).
+    pub connected: bool,
 }
+
+/// How many failed recipients a send's report names.
+pub const FAILURES_SHOWN: usize = 10;
 
 impl SendReport {
     /// The process exit code: delivery's (`deliver::exit_code`), at
@@ -144,6 +173,15 @@ pub fn send<'a>(
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;
     let existing = State::open_existing(&p.config.state.path)?;
+    if req.retry_failed
+        && let Some(state) = &existing
+        && state.retryable_count(issue.number)? == 0
+    {
+        return Ok(SendOutcome::NothingDue(
+            NothingDue::NothingFailed(issue.number),
+            None,
+        ));
+    }
     let sent = publish::issue_as_sent(p, issue, &renderer, existing.as_ref())?;
     // Surface template problems before anything is sent.
     let base = Renderer::context(&sent.context, None)?;
@@ -160,14 +198,18 @@ pub fn send<'a>(
         &renderer,
         &sent.context,
         &composer,
-        match req.to {
-            Some(_) => format!("[TEST] {}", sent.subject),
-            None => sent.subject.clone(),
+        if req.review {
+            format!("[review] {}", sent.subject)
+        } else if !req.to.is_empty() {
+            format!("[TEST] {}", sent.subject)
+        } else {
+            sent.subject.clone()
         },
         p.now,
     )?;
     let compose = |sub: &Subscriber| messages.message(sub);
-    if let Some(to) = req.to {
+    if req.rehearsal() {
+        let to: &[String] = if req.review { reviewers(p)? } else { req.to };
         return test_send::run(p, to, &compose, req.dry_run).map(SendOutcome::Test);
     }
     p.config.base_url()?;
@@ -219,15 +261,31 @@ fn deliver_issue(
     let transport = transport_from_config(&p.config, secrets::smtp_password(p)?)?;
     // The feed and archive templates too (published after the freeze).
     publish::render(p, renderer, existing.as_ref())?;
+    // Nobody left to send to: no connection at all. Only an issue sent
+    // before can have nobody left (an hourly cron run after everyone got
+    // it), so only then is the list read once more to find out.
+    let anyone = match (&existing, req.retry_failed) {
+        (_, true) => true, // checked in `send`: there are failed ones
+        (Some(state), false) if sent.frozen => anyone_left(p, state, issue.number)?,
+        _ => true,
+    };
     drop(existing);
     let _lock = SendLock::acquire(&p.config.state.path, std::process::id())?;
     // A server that cannot be reached or refuses us stops the run before
     // the issue is frozen or published; so does a signal until then.
-    let checked = transport.check(req.stop)?;
-    if checked == Checked::Interrupted || req.stop.load(Ordering::SeqCst) {
-        return Ok(SendOutcome::Interrupted);
+    if anyone {
+        let checked = transport.check(req.stop)?;
+        if checked == Checked::Interrupted || req.stop.load(Ordering::SeqCst) {
+            return Ok(SendOutcome::Interrupted);
+        }
     }
     let mut state = State::open(&p.config.state.path)?;
+    // A retry sends only to those put back to pending here.
+    let only: Option<KeySet> = if req.retry_failed {
+        Some(state.reopen_failed(issue.number)?.into_iter().collect())
+    } else {
+        None
+    };
     if !sent.frozen {
         state.freeze(&publish::frozen_record(
             issue,
@@ -250,12 +308,17 @@ fn deliver_issue(
     {
         crate::audience::remember(&mut state, &p.config.subscribers, &tokens)?;
     }
-    let rows = Audience::new(rows, state.confirmed_subscribers()?);
+    let rows =
+        Audience::new(rows, state.confirmed_subscribers()?).filter(move |row| match (&only, row) {
+            (None, _) => true,
+            (Some(keys), Row::Valid(s)) => keys.contains(&s.key),
+            (Some(_), Row::Invalid(_)) => false,
+        });
     let done: KeySet = state.done_keys(issue.number)?;
     let suppressed: KeySet = state.suppressed_keys()?;
     // A progress bar shows an ETA, which needs the total: one quick extra
     // pass over the list (parsing and de-duplication, no rendering).
-    let total = if p.env.stderr_is_terminal {
+    let total = if p.env.stderr_is_terminal && !req.retry_failed {
         let rows = Audience::open(&p.config.subscribers, Some(&state))?;
         Some(Recipients::new(rows, done.clone(), suppressed.clone()).count() as u64)
     } else {
@@ -295,14 +358,66 @@ fn deliver_issue(
     summary.suppressed = skipped.suppressed;
     summary.already_done = skipped.already_done;
     summary.invalid = skipped.invalid;
+    state.record_run(p.now, &run_record(issue.number, &summary))?;
     Ok(SendOutcome::Sent(SendReport {
         issue: issue.number,
         subject: sent.subject,
         counts: state.counts(issue.number)?,
         elapsed: started.elapsed(),
+        failures: this_runs_failures(&state, issue.number, p.now)?,
+        connected: anyone,
         summary,
         feed,
     }))
+}
+
+/// Whether anyone in the list is still to get `issue`: not sent or failed
+/// before, not suppressed. One pass over the list (parsing only).
+fn anyone_left(p: &Project, state: &State, issue: u32) -> Result<bool> {
+    let done: KeySet = state.done_keys(issue)?;
+    let suppressed: KeySet = state.suppressed_keys()?;
+    let rows = Audience::open(&p.config.subscribers, Some(state))?;
+    Ok(Recipients::new(rows, done, suppressed).next().is_some())
+}
+
+/// The run as recorded for monitoring.
+fn run_record(issue: u32, s: &Summary) -> Run {
+    let outcome = match deliver::exit_code(s) {
+        0 => "ok",
+        130 => "interrupted",
+        _ => "failed",
+    };
+    Run {
+        at: String::new(),
+        issue,
+        outcome: outcome.into(),
+        sent: s.sent,
+        failed: s.failed,
+        pending: s.pending,
+    }
+}
+
+/// The first [`FAILURES_SHOWN`] deliveries of `issue` that this run (its
+/// records are dated `now`) left failed or pending.
+fn this_runs_failures(state: &State, issue: u32, now: DateTime<Utc>) -> Result<Vec<DeliveryRow>> {
+    let stamp = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    Ok(state
+        .failures(issue)?
+        .into_iter()
+        .filter(|row| row.updated_at == stamp)
+        .take(FAILURES_SHOWN)
+        .collect())
+}
+
+/// `delivery.reviewers`, required by `--review`.
+fn reviewers(p: &Project) -> Result<&[String]> {
+    if p.config.delivery.reviewers.is_empty() {
+        return Err(Error::input(
+            "--review sends to delivery.reviewers, which is empty; add for example reviewers = [\"chair@example.org\"] under [delivery] in the config",
+        )
+        .in_file(&p.config.path));
+    }
+    Ok(&p.config.delivery.reviewers)
 }
 
 /// After the close, a send that sends nothing republishes the feed and

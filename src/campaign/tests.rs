@@ -34,7 +34,9 @@ fn request(stop: &std::sync::atomic::AtomicBool) -> SendRequest<'_> {
     SendRequest {
         issue: None,
         force: false,
-        to: None,
+        to: &[],
+        review: false,
+        retry_failed: false,
         dry_run: false,
         stop,
     }
@@ -71,8 +73,9 @@ fn before_the_first_issue_nothing_is_due_and_the_first_is_named() {
         }
     }
     // A test send shows the first issue.
+    let to = ["ana@example.com".to_string()];
     let test = SendRequest {
-        to: Some("ana@example.com"),
+        to: &to,
         ..request(&stop)
     };
     assert_eq!(picked(&p, &test), Some(1));
@@ -108,8 +111,9 @@ fn after_the_cfp_closes_nothing_is_due_for_a_send_or_its_dry_run() {
         };
         assert_eq!(picked(&p, &named), Some(last));
     }
+    let to = ["ana@example.com".to_string()];
     let test = SendRequest {
-        to: Some("ana@example.com"),
+        to: &to,
         ..request(&stop)
     };
     assert_eq!(picked(&p, &test), Some(last));

@@ -4,6 +4,7 @@
 use super::output::plural;
 use super::{emit, warn_all};
 use crate::check::{self, CheckFailure, SubscriberList};
+use crate::compose::dkim::DnsRecord;
 use crate::error::{Error, Result};
 use crate::project::Project;
 
@@ -49,7 +50,24 @@ pub fn run(p: &Project) -> Result<u8> {
         warnings.len(),
         plural(warnings.len())
     ))?;
+    if let Some(record) = &report.dkim {
+        emit(&dkim_dns(p, record))?;
+    }
     Ok(0)
+}
+
+/// The DNS records DKIM signing needs: the key's TXT record, and what SPF
+/// and DMARC want beside it.
+fn dkim_dns(p: &Project, record: &DnsRecord) -> String {
+    let domain = p.config.dkim.as_ref().map_or("", |d| d.domain.as_str());
+    format!(
+        "DKIM: messages are signed (d={domain}); publish the public key as this DNS TXT record:\n  {}\n  (name {}, value {})\n\
+         SPF: the TXT record of the envelope sender's domain must allow the server that sends, for example \"v=spf1 mx include:<your relay> -all\"\n\
+         DMARC: publish a TXT record at _dmarc.{domain}, for example \"v=DMARC1; p=none; rua=mailto:dmarc@{domain}\"; the From domain aligns with d={domain}\n",
+        record.zone_line(),
+        record.name,
+        record.value
+    )
 }
 
 /// The errors of a failure, in order, each with its note.

@@ -15,6 +15,7 @@ mod serve;
 mod status;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{Cli, Command};
 use crate::clock::NowArg;
@@ -24,6 +25,7 @@ use crate::project::Project;
 
 /// Runs the subcommand.
 pub fn dispatch(cli: Cli) -> Result<u8> {
+    QUIET.store(cli.quiet, Ordering::Relaxed);
     let now_arg = cli.now.as_deref().map(NowArg::parse).transpose()?;
     match cli.command {
         Command::Init { dir } => init::run(&dir),
@@ -45,9 +47,27 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
     }
 }
 
-/// Writes `text` to standard output. A closed pipe (`| head`) ends the
-/// output quietly instead of failing.
+/// `--quiet`: [`emit`] prints nothing (warnings and errors still go to
+/// standard error, and [`emit_always`] still prints).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Writes `text` to standard output, unless `--quiet`. A closed pipe
+/// (`| head`) ends the output quietly instead of failing.
 pub fn emit(text: &str) -> Result<()> {
+    if quiet() {
+        return Ok(());
+    }
+    emit_always(text)
+}
+
+/// Writes `text` to standard output even with `--quiet`: a report of
+/// something that needs attention (a send that failed).
+pub fn emit_always(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

@@ -69,6 +69,9 @@ impl Terminal {
 
 impl Observer for Terminal {
     fn started(&mut self, start: &Start<'_>) {
+        if super::quiet() {
+            return;
+        }
         eprintln!(
             "sending issue {} \"{}\" via {}",
             start.issue, start.subject, start.target
@@ -77,12 +80,18 @@ impl Observer for Terminal {
     }
 
     fn progress(&mut self, summary: &Summary) {
+        if super::quiet() {
+            return;
+        }
         if let Some(p) = &mut self.progress {
             p.tick(summary);
         }
     }
 
     fn finished(&mut self, last: Option<&Summary>) {
+        if super::quiet() {
+            return;
+        }
         if let Some(p) = &mut self.progress {
             p.finish(last);
         }

@@ -26,14 +26,20 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
         to: args.to.as_deref(),
     };
     let preview = preview::preview(p, &req)?;
-    for note in &preview.notes {
-        eprintln!("note: {note}");
+    if !super::quiet() {
+        for note in &preview.notes {
+            eprintln!("note: {note}");
+        }
     }
-    eprintln!("Subject: {}", preview.subject);
+    if !super::quiet() {
+        eprintln!("Subject: {}", preview.subject);
+    }
     match &args.out {
         Some(path) => {
             crate::fsutil::write_atomic(path, preview.body.as_bytes())?;
-            eprintln!("wrote issue {} to {}", preview.number, path.display());
+            if !super::quiet() {
+                eprintln!("wrote issue {} to {}", preview.number, path.display());
+            }
         }
         None => emit(&preview.body)?,
     }

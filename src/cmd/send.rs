@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::emit;
 use super::output::{Terminal, invalid_rows, plural, rate};
+use super::{emit, emit_always};
 use crate::campaign::{
-    self, DryRunReport, NothingDue, SendOutcome, SendReport, SendRequest, TestReport,
+    self, DryRunReport, NothingDue, SendOutcome, SendReport, SendRequest, TestReport, TestResult,
 };
 use crate::cli::SendArgs;
 use crate::error::Result;
@@ -19,12 +19,14 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
     let req = SendRequest {
         issue: args.issue,
         force: args.force,
-        to: args.to.as_deref(),
+        to: &args.to,
+        review: args.review,
+        retry_failed: args.retry_failed,
         dry_run: args.dry_run,
         stop: &stop,
     };
     let mut terminal = Terminal::new(Arc::clone(&stop));
-    if !args.dry_run && args.to.is_none() {
+    if !args.dry_run && !req.rehearsal() {
         terminal.catch_signals();
     }
     match campaign::send(p, &req, &mut terminal)? {
@@ -40,11 +42,22 @@ pub fn run(p: &Project, args: &SendArgs) -> Result<u8> {
                 emit(&format!("{lead}{}", r.summary(p)))?;
             }
         }
-        SendOutcome::Test(report) => emit(&test(&report))?,
+        SendOutcome::Test(report) => {
+            // A refusal is an error: on standard error, even with --quiet.
+            let (said, refused) = test(&report, args.review);
+            emit(&said)?;
+            eprint!("{refused}");
+            return Ok(report.exit_code());
+        }
         SendOutcome::DryRun(report) => emit(&dry_run(p, &report))?,
         SendOutcome::Sent(report) => {
-            emit(&sent(p, &report))?;
-            return Ok(report.exit_code());
+            let code = report.exit_code();
+            if code == 0 {
+                emit(&sent(p, &report))?;
+            } else {
+                emit_always(&sent(p, &report))?;
+            }
+            return Ok(code);
         }
         SendOutcome::Interrupted => {
             emit("interrupted while connecting: nothing was sent; run `newsletter send` again\n")?;
@@ -86,18 +99,44 @@ fn nothing_due(why: NothingDue, dry_run: bool) -> String {
             format!("nothing to send yet{next}\n{rehearse}")
         }
         NothingDue::EmptyPlan => String::new(),
+        NothingDue::AllPublished => {
+            "nothing to review: every issue of the plan has been published (use --issue N to review one anyway)\n".into()
+        }
+        NothingDue::NothingPublished => {
+            "nothing to retry: no issue has been published yet\n".into()
+        }
+        NothingDue::NothingFailed(n) => format!(
+            "nothing to retry: issue {n} has no failed deliveries (to addresses not suppressed); `newsletter status --issue {n}` shows them\n"
+        ),
     };
     format!("{lead}{said}")
 }
 
-fn test(r: &TestReport) -> String {
-    match &r.reply {
-        None => format!("dry run: would send a test message to {}\n", r.email),
-        Some(reply) => format!(
-            "test message sent to {} ({reply}); recorded nowhere\n",
-            r.email
-        ),
+/// What a test or review send did: the accepted (or composed) messages,
+/// and the refused ones.
+fn test(r: &TestReport, review: bool) -> (String, String) {
+    let what = if review {
+        "review message"
+    } else {
+        "test message"
+    };
+    let (mut out, mut refused) = (String::new(), String::new());
+    for d in &r.deliveries {
+        match &d.result {
+            TestResult::Composed => {
+                out.push_str(&format!("dry run: would send a {what} to {}\n", d.email))
+            }
+            TestResult::Sent(reply) => out.push_str(&format!(
+                "{what} sent to {} ({reply}); recorded nowhere\n",
+                d.email
+            )),
+            TestResult::Refused(reply) => refused.push_str(&format!(
+                "error: the {what} to {} was not accepted: {reply}\n",
+                d.email
+            )),
+        }
     }
+    (out, refused)
 }
 
 fn sent(p: &Project, r: &SendReport) -> String {
@@ -125,6 +164,10 @@ fn sent(p: &Project, r: &SendReport) -> String {
     }
     if s.interrupted {
         out.push_str("interrupted: in-flight messages finished and were recorded; run `newsletter send` again to continue\n");
+    }
+    out.push_str(&failures(r));
+    if !r.connected {
+        out.push_str("(no connection was opened)\n");
     }
     match &r.feed {
         Ok(report) => out.push_str(&report.summary(p)),
@@ -173,5 +216,40 @@ fn dry_run(p: &Project, r: &DryRunReport) -> String {
         r.archive_issues,
         plural(r.archive_issues),
     ));
+    out
+}
+
+/// The first failed recipients of a run with the server's replies, and
+/// where to see them all.
+fn failures(r: &SendReport) -> String {
+    let (s, n) = (&r.summary, r.issue);
+    if r.failures.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    for row in &r.failures {
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            row.status,
+            row.email,
+            row.reply.as_deref().unwrap_or("(no reply)")
+        ));
+    }
+    let total = s.failed + s.pending;
+    if total > r.failures.len() as u64 {
+        out.push_str(&format!(
+            "  ... and {} more\n",
+            total - r.failures.len() as u64
+        ));
+    }
+    out.push_str(&format!(
+        "`newsletter status --issue {n}` lists every failed and pending delivery with its reply"
+    ));
+    if s.failed > 0 {
+        out.push_str(&format!(
+            "; once the cause is fixed, `newsletter send --retry-failed --issue {n}` sends to the failed ones again"
+        ));
+    }
+    out.push('\n');
     out
 }

@@ -15,7 +15,7 @@ use crate::suppress::{self, Change, Given};
 pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
     let Some(state) = State::open_existing(&config.state.path)? else {
         emit(if json {
-            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"bounced\": 0, \"complained\": 0, \"manual\": 0, \"unsubscribed\": 0}}\n"
+            "{\"issues\": [], \"suppressed\": 0, \"suppressed_by_reason\": {\"bounced\": 0, \"complained\": 0, \"manual\": 0, \"unsubscribed\": 0}, \"last_run\": null}\n"
         } else {
             "nothing published yet (no state database)\n"
         })?;
@@ -59,6 +59,9 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
             .iter()
             .map(|(f, c)| json!({"number": f.number, "subject": f.subject, "published_at": f.published_at, "sent": c.sent, "failed": c.failed, "pending": c.pending}))
             .collect();
+        let last_run = state.last_run()?.map(|r| {
+            json!({"at": r.at, "issue": r.issue, "outcome": r.outcome, "sent": r.sent, "failed": r.failed, "pending": r.pending})
+        });
         emit(&format!(
             "{:#}\n",
             json!({
@@ -74,6 +77,7 @@ pub fn status(config: &Config, json: bool, issue: Option<u32>) -> Result<u8> {
                     "confirmed": subs.confirmed,
                     "pending": subs.pending,
                 },
+                "last_run": last_run,
             })
         ))?;
     } else {

@@ -10,6 +10,7 @@
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
 //! made by [`crate::token::Tokens`]: `newsletter serve` resolves it.
 
+pub mod dkim;
 mod list_id;
 mod message;
 
@@ -65,6 +66,8 @@ pub struct Composer {
     tokens: Option<Tokens>,
     /// HMAC-SHA256 keyed with the unsubscribe secret (the key set up once).
     mac: Option<Hmac<Sha256>>,
+    /// Signs each composed message, when `[dkim]` is configured.
+    signer: Option<dkim::Signer>,
     /// `delivery.return_path` (VERP), with its `{token}` placeholder.
     return_path: Option<String>,
     /// The token without a secret: empty, or a preview's placeholder.
@@ -120,6 +123,7 @@ impl Composer {
             mac: secret
                 .filter(|s| !s.is_empty())
                 .and_then(|s| Hmac::<Sha256>::new_from_slice(s.as_bytes()).ok()),
+            signer: config.dkim.as_ref().map(dkim::Signer::load).transpose()?,
             return_path: config.delivery.return_path.clone(),
             missing_token: String::new(),
         })
@@ -266,13 +270,24 @@ impl Composer {
         {
             b = b.header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
         }
-        b.multipart(MultiPart::alternative_plain_html(
-            encode::body(&text),
-            encode::body(&html),
-        ))
-        .map_err(|e| {
-            Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
-        })
+        let mut message = b
+            .multipart(MultiPart::alternative_plain_html(
+                encode::body(&text),
+                encode::body(&html),
+            ))
+            .map_err(|e| {
+                Error::failed(format!("cannot compose the message to {}", to.email)).with_source(e)
+            })?;
+        // The one signing step: over the message as composed, once.
+        if let Some(signer) = &self.signer {
+            signer.sign(&mut message, date)?;
+        }
+        Ok(message)
+    }
+
+    /// The DKIM signer, when `[dkim]` is configured.
+    pub fn signer(&self) -> Option<&dkim::Signer> {
+        self.signer.as_ref()
     }
 }
 

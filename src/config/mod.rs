@@ -15,8 +15,9 @@
 //! [`Config`], `zone.rs` and `weekday.rs` the time zone and weekday names,
 //! `zone_suggest.rs` the help for a UTC offset or an abbreviation given as
 //! a zone, `send_days.rs` the send days a pin may name, `language.rs`
-//! language tags.
+//! language tags, `dkim.rs` the `[dkim]` section.
 
+mod dkim;
 mod feed_files;
 mod language;
 mod raw;
@@ -36,6 +37,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 use crate::error::{Diagnostic, Error, Result};
+pub use dkim::DkimSettings;
 pub use serve::{ServeSettings, parse_listen};
 pub use validate::is_loopback;
 pub use weekday::{parse_weekday, weekday_name};
@@ -68,6 +70,8 @@ pub struct Config {
     pub smtp: SmtpSettings,
     /// `[unsubscribe]`
     pub unsubscribe: Unsubscribe,
+    /// `[dkim]`, when messages are signed.
+    pub dkim: Option<DkimSettings>,
     /// `[state]`
     pub state: StateSettings,
     /// `[serve]`, if present.
@@ -262,6 +266,8 @@ pub struct Delivery {
     pub max_attempts: u32,
     /// First retry delay in milliseconds; doubles per attempt, with jitter.
     pub retry_delay_ms: u64,
+    /// Who gets `send --review` (normalized addresses).
+    pub reviewers: Vec<String>,
     /// Soft bounces of issues in a row that suppress an address (default 3).
     pub soft_bounce_limit: u32,
     /// VERP: the envelope sender with a `{token}` placeholder
@@ -377,6 +383,11 @@ impl Config {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
+        }
+        if let Some(d) = &mut self.dkim
+            && d.private_key.is_relative()
+        {
+            d.private_key = base.join(&d.private_key);
         }
     }
 

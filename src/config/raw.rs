@@ -31,6 +31,7 @@ pub(super) struct Raw {
     pub(super) unsubscribe: RawUnsubscribe,
     #[serde(default)]
     pub(super) state: RawState,
+    pub(super) dkim: Option<super::dkim::RawDkim>,
     #[serde(default)]
     pub(super) serve: Option<super::serve::RawServe>,
 }
@@ -159,6 +160,8 @@ pub(super) struct RawDelivery {
     pub(super) max_attempts: Spanned<u32>,
     #[serde(default = "default_retry_delay")]
     pub(super) retry_delay_ms: u64,
+    #[serde(default)]
+    pub(super) reviewers: Vec<Spanned<String>>,
     #[serde(default = "default_soft_bounce_limit")]
     pub(super) soft_bounce_limit: Spanned<u32>,
     pub(super) return_path: Option<Spanned<String>>,

@@ -49,6 +49,10 @@ impl Validator<'_> {
         if let (Some(_), None, Some(base)) = (&serve, &unsubscribe.url, &newsletter.base_url) {
             unsubscribe.url = Some(super::serve::default_unsubscribe_url(base));
         }
+        let dkim = match raw.dkim {
+            Some(d) => Some(self.dkim(d, newsletter.from.as_deref())?),
+            None => None,
+        };
         if let Some(max) = &raw.feed.max_items
             && *max.get_ref() == 0
         {
@@ -96,6 +100,7 @@ impl Validator<'_> {
             delivery,
             smtp,
             unsubscribe,
+            dkim,
             state: StateSettings {
                 path: raw.state.path,
             },

@@ -52,7 +52,19 @@ impl Validator<'_> {
             Some(r) => Some(self.return_path(r)?),
             None => None,
         };
+        let mut reviewers = Vec::new();
+        for r in &d.reviewers {
+            let addr = crate::subscribers::normalize_address(r.get_ref()).map_err(|why| {
+                self.err(
+                    r.span(),
+                    format!("delivery.reviewers: `{}`: {why}", r.get_ref()),
+                    "list plain addresses, such as reviewers = [\"chair@example.org\"]",
+                )
+            })?;
+            reviewers.push(addr.email);
+        }
         Ok(Delivery {
+            reviewers,
             transport: d.transport,
             outbox_dir: d.outbox_dir,
             concurrency: d.concurrency.into_inner(),

@@ -195,6 +195,43 @@ impl State {
         tx.commit().map_err(err)
     }
 
+    /// Puts every `failed` delivery of `issue` back to pending, except
+    /// those to suppressed addresses (`send --retry-failed`): their
+    /// attempts and Message-IDs are kept. Returns the keys reopened.
+    pub fn reopen_failed(&mut self, issue: u32) -> Result<Vec<String>> {
+        let State { conn, path } = self;
+        let err = |e| db_error(path, "reopen the failed deliveries in", e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let keys = tx
+            .prepare_cached(
+                "UPDATE deliveries SET status = 'pending'
+                 WHERE issue = ?1 AND status = 'failed'
+                   AND key NOT IN (SELECT key FROM suppressions)
+                 RETURNING key",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([issue], |row| row.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(keys)
+    }
+
+    /// How many `failed` deliveries of `issue` are to addresses not
+    /// suppressed: what `send --retry-failed` would send again.
+    pub fn retryable_count(&self, issue: u32) -> Result<u64> {
+        self.count(
+            "SELECT COUNT(*) FROM deliveries
+             WHERE issue = ?1 AND status = 'failed'
+               AND key NOT IN (SELECT key FROM suppressions)",
+            [issue],
+            "count the failed deliveries in",
+        )
+    }
+
     /// How many deliveries of `issue` are sent, failed and pending.
     pub fn counts(&self, issue: u32) -> Result<Counts> {
         let rows = self

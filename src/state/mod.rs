@@ -19,8 +19,9 @@
 //! One file per concept, each with its own `impl State` block: `schema`
 //! (the tables, their migrations and the checks on opening a file),
 //! `issues` (frozen issues), `deliveries`, `suppressions` (with their
-//! reasons), `bounces` (bounce and complaint reports read) and `lock` (the
-//! send lock). This file opens the database and words its errors.
+//! reasons), `bounces` (bounce and complaint reports read), `runs` (one row
+//! per send, for monitoring) and `lock` (the send lock). This file opens
+//! the database and words its errors.
 //!
 //! The module never reads the clock: every timestamp is passed in, and
 //! stored as RFC 3339 text.
@@ -30,6 +31,7 @@ mod calendar;
 mod deliveries;
 mod issues;
 mod lock;
+mod runs;
 mod schema;
 mod subscriptions;
 mod suppressions;
@@ -43,11 +45,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::error::{Error, Result};
 
 pub use bounces::{BounceEvent, BounceKind};
-#[cfg(test)]
-use deliveries::DeliveryRow;
-pub use deliveries::{Counts, Outcome, Status};
+pub use deliveries::{Counts, DeliveryRow, Outcome, Status};
 pub use issues::FrozenIssue;
 pub use lock::SendLock;
+pub use runs::Run;
 use schema::{SCHEMA_VERSION, check_identity, migrate};
 pub use subscriptions::{ConfirmedSubscriber, SubscribeDecision, SubscribeRequest};
 pub use suppressions::Reason;

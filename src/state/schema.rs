@@ -95,6 +95,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
          at         TEXT NOT NULL,              -- RFC 3339, when it was read
          PRIMARY KEY (key, issue, kind)
      ) STRICT, WITHOUT ROWID;",
+    // 6: runs, one row per real send that reached delivery (monitoring).
+    "CREATE TABLE runs (
+         id       INTEGER PRIMARY KEY,
+         at       TEXT NOT NULL,                -- RFC 3339
+         issue    INTEGER NOT NULL CHECK (issue >= 0),
+         outcome  TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')),
+         sent     INTEGER NOT NULL CHECK (sent >= 0),
+         failed   INTEGER NOT NULL CHECK (failed >= 0),
+         pending  INTEGER NOT NULL CHECK (pending >= 0)
+     ) STRICT;",
 ];
 
 /// The schema version this binary writes and understands.

@@ -8,6 +8,7 @@ mod bounces;
 mod deliveries;
 mod issues;
 mod lock;
+mod runs;
 mod suppressions;
 
 use super::*;
@@ -103,7 +104,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
     assert!(path.is_file());
     assert_eq!(state.path(), path);
     assert_eq!(pragma_i64(&state.conn, "user_version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert_eq!(
         pragma_i64(&state.conn, "application_id"),
         i64::from(APPLICATION_ID)
@@ -126,6 +127,7 @@ fn open_creates_folders_and_schema_and_reopen_is_idempotent() {
             "confirmation_sends",
             "deliveries",
             "issues",
+            "runs",
             "subscriptions",
             "suppressions"
         ]
@@ -191,7 +193,8 @@ fn a_database_from_a_newer_binary_is_refused() {
     let err = State::open(&path).unwrap_err();
     assert_names_file(&err, &path);
     assert!(
-        err.message().contains("schema version is 6"),
+        err.message()
+            .contains(&format!("schema version is {}", SCHEMA_VERSION + 1)),
         "{}",
         err.message()
     );
