@@ -60,7 +60,7 @@ pub fn preview(p: &Project, req: &PreviewRequest) -> Result<Preview> {
     let planned = match req.issue {
         Some(n) => p.plan.issue(n)?,
         None => p.plan.current(p.now).ok_or_else(|| {
-            Error::input("the plan has no issues\nhelp: run `newsletter check` to see why")
+            Error::input("the plan has no issues").with_help("run `newsletter check` to see why")
         })?,
     };
     let renderer = Renderer::load(&p.config.templates.dir)?;

@@ -50,20 +50,21 @@ pub fn run(p: &Project, args: &PreviewArgs) -> Result<u8> {
 /// anything is rendered.
 fn check_out(path: &std::path::Path) -> Result<()> {
     if path.is_dir() {
-        return Err(Error::input(format!(
-            "--out {}: it is a folder\nhelp: give --out a file name",
-            path.display()
-        )));
+        return Err(
+            Error::input(format!("--out {}: it is a folder", path.display()))
+                .with_help("give --out a file name"),
+        );
     }
     if let Some(parent) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
     {
         return Err(Error::input(format!(
-            "--out {}: the folder {} does not exist\nhelp: create the folder first, or write to an existing one",
+            "--out {}: the folder {} does not exist",
             path.display(),
             parent.display()
-        )));
+        ))
+        .with_help("create the folder first, or write to an existing one"));
     }
     Ok(())
 }

@@ -122,15 +122,12 @@ impl Sources {
                  test it first (`{% if subscriber %}`) or use `subscriber?.name`"
                 .into();
         }
-        Error::input(format!("{msg}\nhelp: {help}"))
+        Error::input(msg).with_help(help)
     }
 
     /// An undefined name found before rendering, as Tera would report it.
     pub(super) fn undefined(&self, name: &str, offset: usize, message: &str) -> Error {
-        Error::input(format!(
-            "{}\nhelp: {HELP}",
-            self.located(name, Offset::Byte(offset), message)
-        ))
+        Error::input(self.located(name, Offset::Byte(offset), message)).with_help(HELP)
     }
 
     /// For Tera's "Unexpected end of input" and "Unknown tag": the block

@@ -119,9 +119,12 @@ impl Renderer {
             collect_files(dir, dir, &mut files)?;
         } else if dir.exists() {
             return Err(Error::input(format!(
-                "{}: [templates] dir is a file, not a folder\nhelp: point it at a folder of templates, or remove the file to use the built-ins",
+                "{}: [templates] dir is a file, not a folder",
                 dir.display()
-            )));
+            ))
+            .with_help(
+                "point it at a folder of templates, or remove the file to use the built-ins",
+            ));
         }
         for (name, src) in BUILTINS {
             if !files.iter().any(|(n, _)| n == name) {
@@ -221,10 +224,11 @@ impl Renderer {
             Ok(()) => String::from_utf8(out.bytes)
                 .map_err(|e| Error::failed("a template rendered invalid UTF-8").with_source(e)),
             Err(_) if out.over => Err(Error::input(format!(
-                "{}: rendering it wrote more than {} MB, so it was stopped\nhelp: look for a loop that runs away (nested `for` loops over `range(...)`, a loop inside a loop over every topic); an issue is a few dozen KB",
+                "{}: rendering it wrote more than {} MB, so it was stopped",
                 self.sources.origin(&self.sources.template_of(name)),
                 MAX_OUTPUT / (1024 * 1024)
-            ))),
+            ))
+            .with_help("look for a loop that runs away (nested `for` loops over `range(...)`, a loop inside a loop over every topic); an issue is a few dozen KB")),
             Err(e) => Err(self.sources.error(&e)),
         }
     }
@@ -250,9 +254,12 @@ impl Renderer {
         let subject = one_line(&raw);
         if subject.is_empty() {
             return Err(Error::input(format!(
-                "{}: the subject came out empty (only whitespace)\nhelp: make the template print at least the newsletter title: {{{{ newsletter.title }}}}",
+                "{}: the subject came out empty (only whitespace)",
                 self.sources.origin("subject.txt")
-            )));
+            ))
+            .with_help(
+                "make the template print at least the newsletter title: {{ newsletter.title }}",
+            ));
         }
         Ok(subject)
     }
@@ -363,9 +370,10 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
         if path.is_dir() {
             if is_template_name(name) {
                 return Err(Error::input(format!(
-                    "{}: this is a folder, but a template file is expected here (its name is a template's)\nhelp: replace the folder by the template file, or rename it (a folder of templates has a name without `.html`, `.txt` or `.xml`)",
+                    "{}: this is a folder, but a template file is expected here (its name is a template's)",
                     path.display()
-                )));
+                ))
+                .with_help("replace the folder by the template file, or rename it (a folder of templates has a name without `.html`, `.txt` or `.xml`)"));
             }
             collect_files(root, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(root) {

@@ -56,10 +56,9 @@ pub fn run(config: Config, options: Options) -> Result<()> {
     let listener = std::net::TcpListener::bind(listen)
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|e| {
-            Error::failed(format!(
-                "cannot listen on {listen}: {e}\nhelp: pick another address with --listen or serve.listen"
-            ))
-            .with_source(e)
+            Error::failed(format!("cannot listen on {listen}: {e}"))
+                .with_help("pick another address with --listen or serve.listen")
+                .with_source(e)
         })?;
     let local = listener
         .local_addr()
