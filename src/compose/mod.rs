@@ -10,6 +10,7 @@
 //! same ID and receivers can recognize a repeat. The unsubscribe token is
 //! made by [`crate::token::Tokens`]: `newsletter serve` resolves it.
 
+mod confirmation;
 pub mod dkim;
 mod list_id;
 mod message;
@@ -28,6 +29,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::token::Tokens;
 
+pub use confirmation::confirmation;
 pub use message::{Messages, one_address, subscriber_context};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
