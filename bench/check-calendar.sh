@@ -72,7 +72,8 @@ for zone in America/New_York AoE UTC; do
   rm -rf "$TMP/p"
   mkdir -p "$TMP/p/content"
   cp "$ROOT/config.toml" "$TMP/p/"
-  cp "$ROOT/content/topics.md" "$TMP/p/content/"
+  cp "$ROOT/content/topics.md" "$ROOT/content/tips.md" "$TMP/p/content/"
+  cp -r "$ROOT/content/notes" "$TMP/p/content/"
   sed -i "s|^timezone = \"America/New_York\"|timezone = \"$zone\"|" "$TMP/p/config.toml"
   (cd "$TMP/p" && "$BIN" feed --now 2024-04-01 >/dev/null)
   check "$zone" 2024-05-17T23:59:00 0

@@ -23,7 +23,8 @@ for key in rsa2048.pem ed25519.pem; do
   P="$DIR/${key%.pem}"
   mkdir -p "$P/content"
   cp config.toml "$P/"
-  cp content/topics.md "$P/content/"
+  cp content/topics.md content/tips.md "$P/content/"
+  cp -r content/notes "$P/content/"
   cp "tests/fixtures/dkim/$key" "$P/dkim.pem"
   # The shipped list, plus names that lettre encodes and folds.
   cp content/subscribers.csv "$P/content/"
