@@ -274,7 +274,3 @@ impl State {
         Ok(counts)
     }
 }
-
-#[cfg(test)]
-#[path = "subscriptions_tests.rs"]
-mod tests;

@@ -9,6 +9,7 @@ mod deliveries;
 mod issues;
 mod lock;
 mod runs;
+mod subscriptions;
 mod suppressions;
 
 use super::*;

@@ -1,6 +1,9 @@
-use chrono::TimeZone;
+//! Subscriptions made through the server, and the address ids behind tokens.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
+use crate::state::{SubscribeDecision, SubscribeRequest};
 
 fn at(h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 20, 0, 0, 0).unwrap() + Duration::hours(i64::from(h))
