@@ -55,6 +55,12 @@ impl Strings {
         Strings { tables }
     }
 
+    /// The shipped tables, parsed once for the whole process.
+    pub fn shipped() -> &'static Strings {
+        static SHIPPED: std::sync::OnceLock<Strings> = std::sync::OnceLock::new();
+        SHIPPED.get_or_init(Strings::builtin)
+    }
+
     /// The shipped tables with every `strings.<lang>.toml` of `dir` on
     /// top. A file that is not a valid table is an error naming it, with
     /// the line and column.
