@@ -135,8 +135,8 @@ impl Renderer {
                 names.push(((*name).to_string(), (*src).to_string()));
             }
         }
-        // `strings.<lang>.toml` are string tables, not templates.
-        files.retain(|(name, _)| strings::override_language(name).is_none());
+        // TOML files are string tables (`strings.<lang>.toml`), not templates.
+        files.retain(|(name, _)| !name.ends_with(".toml"));
         let strings = std::sync::Arc::new(strings::Strings::load(dir)?);
         for (name, path) in &files {
             let src = crate::error::read_text(path)?;

@@ -20,6 +20,7 @@ mod faults;
 mod feed;
 mod feeds;
 mod invalid;
+mod languages;
 mod kill_resume;
 mod ops;
 mod preview;
