@@ -227,7 +227,7 @@ pub(crate) fn register(tera: &mut tera::Tera, strings: std::sync::Arc<Strings>) 
 }
 
 /// A table's text for HTML: `&`, `<`, `>` and `"` escaped, `'` written
-/// as a typographic apostrophe (`&rsquo;`).
+/// as a typographic apostrophe (`&rsquo;`), a no-break space as `&nbsp;`.
 fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -237,6 +237,7 @@ fn escape_text(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&rsquo;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
             c => out.push(c),
         }
     }
