@@ -199,7 +199,10 @@ pub(crate) fn register(tera: &mut tera::Tera, strings: std::sync::Arc<Strings>) 
             let n = kwargs.get::<i64>("n")?;
             let lang = state
                 .get::<tera::Value>("newsletter")?
-                .and_then(|v| v.get_from_path("language").and_then(|l| l.as_str().map(str::to_string)))
+                .and_then(|v| {
+                    v.get_from_path("language")
+                        .and_then(|l| l.as_str().map(str::to_string))
+                })
                 .unwrap_or_else(|| "en".to_string());
             let html = state.autoescaping_enabled();
             let mut args: Vec<(String, String)> = Vec::new();
@@ -321,7 +324,9 @@ fn flatten(prefix: &str, value: &toml::Table, out: &mut Table) -> std::result::R
                     t.get(f)
                         .and_then(|v| v.as_str())
                         .map(str::to_string)
-                        .ok_or_else(|| format!("`{key}.{f}`: the plural form `{f}` is missing or not text"))
+                        .ok_or_else(|| {
+                            format!("`{key}.{f}`: the plural form `{f}` is missing or not text")
+                        })
                 };
                 out.insert(
                     key.clone(),
@@ -332,7 +337,11 @@ fn flatten(prefix: &str, value: &toml::Table, out: &mut Table) -> std::result::R
                 );
             }
             toml::Value::Table(t) => flatten(&key, t, out)?,
-            _ => return Err(format!("`{key}`: a text, a list or plural forms are expected")),
+            _ => {
+                return Err(format!(
+                    "`{key}`: a text, a list or plural forms are expected"
+                ));
+            }
         }
     }
     Ok(())

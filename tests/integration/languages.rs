@@ -25,7 +25,15 @@ fn project(language: &str) -> tempfile::TempDir {
 fn issue_3_text(dir: &Path) -> String {
     let out = run_plain(
         dir,
-        &["preview", "--now", "2024-03-20", "--issue", "3", "--format", "text"],
+        &[
+            "preview",
+            "--now",
+            "2024-03-20",
+            "--issue",
+            "3",
+            "--format",
+            "text",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     text(&out.stdout)
@@ -43,7 +51,15 @@ fn issue_3_in_each_shipped_language() {
 fn english_is_todays_output() {
     let shipped = run_plain(
         &root(),
-        &["preview", "--now", "2024-03-20", "--issue", "3", "--format", "text"],
+        &[
+            "preview",
+            "--now",
+            "2024-03-20",
+            "--issue",
+            "3",
+            "--format",
+            "text",
+        ],
     );
     assert_eq!(issue_3_text(project("en").path()), text(&shipped.stdout));
 }
@@ -68,7 +84,10 @@ fn check_warns_about_a_language_without_a_table_and_falls_back_to_english() {
     let out = run_plain(dir.path(), &["check", "--now", "2024-03-20"]);
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("newsletter.language `nl` has no string table"), "{all}");
+    assert!(
+        all.contains("newsletter.language `nl` has no string table"),
+        "{all}"
+    );
     assert!(issue_3_text(dir.path()).contains("Submit your proposal"));
     // A project's table for it silences the warning.
     std::fs::create_dir_all(dir.path().join("templates")).unwrap();

@@ -2,7 +2,9 @@ use super::*;
 use chrono::TimeZone;
 
 fn monday() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc.with_ymd_and_hms(2024, 4, 22, 23, 59, 0).unwrap()
+    chrono::Utc
+        .with_ymd_and_hms(2024, 4, 22, 23, 59, 0)
+        .unwrap()
 }
 
 #[test]
@@ -45,12 +47,18 @@ fn long_dates_are_in_the_language() {
     assert_eq!(s.long_date("fr", &t), "lundi 22 avril 2024");
     assert_eq!(s.long_date("es", &t), "lunes, 22 de abril de 2024");
     assert_eq!(s.long_date("de", &t), "Montag, 22. April 2024");
-    assert_eq!(s.long_date("pt-BR", &t), "segunda-feira, 22 de abril de 2024");
+    assert_eq!(
+        s.long_date("pt-BR", &t),
+        "segunda-feira, 22 de abril de 2024"
+    );
     assert_eq!(
         s.long_date_time("en", &t),
         "Monday, April 22, 2024 at 23:59 UTC"
     );
-    assert_eq!(s.long_date_time("fr", &t), "lundi 22 avril 2024 à 23:59 UTC");
+    assert_eq!(
+        s.long_date_time("fr", &t),
+        "lundi 22 avril 2024 à 23:59 UTC"
+    );
 }
 
 #[test]
@@ -72,8 +80,13 @@ fn placeholders_are_filled_and_unknown_ones_kept() {
     assert_eq!(fill("a {x} {y} {", &[("x", "1")]), "a 1 {y} {");
     let s = Strings::builtin();
     assert_eq!(
-        s.text("en", "issue.closes", None, &[("cfp", "RustConf"), ("closes", "soon")])
-            .unwrap(),
+        s.text(
+            "en",
+            "issue.closes",
+            None,
+            &[("cfp", "RustConf"), ("closes", "soon")]
+        )
+        .unwrap(),
         "The RustConf CFP closes soon."
     );
 }
@@ -83,7 +96,10 @@ fn an_unknown_language_falls_back_to_english() {
     let s = Strings::builtin();
     assert!(!s.knows("nl"));
     assert!(s.knows("fr-CA"));
-    assert_eq!(s.text("nl", "issue.submit", None, &[]).unwrap(), "Submit your proposal");
+    assert_eq!(
+        s.text("nl", "issue.submit", None, &[]).unwrap(),
+        "Submit your proposal"
+    );
     assert!(s.text("en", "no.such.key", None, &[]).is_err());
     assert!(s.text("en", "issue.days_left", None, &[]).is_err());
 }
@@ -102,15 +118,24 @@ fn project_files_override_strings_and_add_languages() {
     )
     .unwrap();
     let s = Strings::load(dir.path()).unwrap();
-    assert_eq!(s.text("fr", "issue.submit", None, &[]).unwrap(), "Proposez votre sujet");
+    assert_eq!(
+        s.text("fr", "issue.submit", None, &[]).unwrap(),
+        "Proposez votre sujet"
+    );
     assert_eq!(
         s.text("fr", "issue.last_day", None, &[]).unwrap(),
         "Dernier jour pour proposer"
     );
     assert!(s.knows("nl"));
-    assert_eq!(s.text("nl", "issue.days_left", Some(2), &[]).unwrap(), "Nog 2 dagen");
+    assert_eq!(
+        s.text("nl", "issue.days_left", Some(2), &[]).unwrap(),
+        "Nog 2 dagen"
+    );
     // Keys it does not give are English.
-    assert_eq!(s.text("nl", "issue.submit", None, &[]).unwrap(), "Submit your proposal");
+    assert_eq!(
+        s.text("nl", "issue.submit", None, &[]).unwrap(),
+        "Submit your proposal"
+    );
 }
 
 #[test]
