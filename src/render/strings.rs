@@ -190,7 +190,8 @@ impl Strings {
 /// the language of `newsletter.language` (English without it), for count
 /// `n`, with every other argument filled into its `{name}` placeholder.
 /// In an autoescaped template the arguments are escaped like any value
-/// and the table's text too, its apostrophes written `&rsquo;`.
+/// and the table's text too (its typographic apostrophes written
+/// `&rsquo;`); elsewhere a typographic apostrophe becomes a plain `'`.
 pub(crate) fn register(tera: &mut tera::Tera, strings: std::sync::Arc<Strings>) {
     tera.register_function(
         "t",
@@ -218,7 +219,11 @@ pub(crate) fn register(tera: &mut tera::Tera, strings: std::sync::Arc<Strings>) 
             let raw = strings
                 .text(&lang, &key, n, &[])
                 .map_err(tera::Error::message)?;
-            let raw = if html { escape_text(&raw) } else { raw };
+            let raw = if html {
+                escape_text(&raw)
+            } else {
+                raw.replace('\u{2019}', "'")
+            };
             let filled = fill(&raw, &borrowed);
             Ok(if html {
                 tera::Value::safe_string(&filled)
@@ -229,8 +234,8 @@ pub(crate) fn register(tera: &mut tera::Tera, strings: std::sync::Arc<Strings>) 
     );
 }
 
-/// A table's text for HTML: `&`, `<`, `>` and `"` escaped, `'` written
-/// as a typographic apostrophe (`&rsquo;`), a no-break space as `&nbsp;`.
+/// A table's text for HTML: `&`, `<`, `>` and `"` escaped, a typographic
+/// apostrophe (’) written `&rsquo;`, a no-break space `&nbsp;`.
 fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -239,7 +244,7 @@ fn escape_text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&rsquo;"),
+            '\u{2019}' => out.push_str("&rsquo;"),
             '\u{a0}' => out.push_str("&nbsp;"),
             c => out.push(c),
         }
