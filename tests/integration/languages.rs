@@ -101,3 +101,34 @@ fn check_warns_about_a_language_without_a_table_and_falls_back_to_english() {
     assert!(!all.contains("has no string table"), "{all}");
     assert!(issue_3_text(dir.path()).contains("Dien je voorstel in"));
 }
+
+#[test]
+fn the_french_html_email_and_archive_have_no_english_left() {
+    let dir = project("fr");
+    let out = run_plain(
+        dir.path(),
+        &[
+            "preview",
+            "--now",
+            "2024-03-20",
+            "--issue",
+            "3",
+            "--format",
+            "html",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = text(&out.stdout);
+    for english in [
+        "days left",
+        "Submit your proposal",
+        "Coming next",
+        "You get this email",
+        "Past issues",
+        "Issue #",
+    ] {
+        assert!(!html.contains(english), "{english:?} in {html}");
+    }
+    assert!(html.contains("Il reste 60 jours pour proposer"), "{html}");
+    assert!(html.contains("lundi 18 mars 2024"), "{html}");
+}

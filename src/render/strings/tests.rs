@@ -149,3 +149,51 @@ fn a_bad_override_names_the_file_and_line() {
     let e = Strings::load(dir.path()).unwrap_err().to_string();
     assert!(e.contains("strings.de.toml:1:"), "{e}");
 }
+
+fn render(name: &str, src: &str, lang: &str, arg: &str) -> String {
+    let mut tera = tera::Tera::new();
+    register(&mut tera, std::sync::Arc::new(Strings::builtin()));
+    tera.add_raw_template(name, src).unwrap();
+    let mut ctx = tera::Context::new();
+    ctx.insert("newsletter", &serde_json::json!({ "language": lang }));
+    ctx.insert("arg", arg);
+    tera.render(name, &ctx).unwrap()
+}
+
+#[test]
+fn t_escapes_in_html_and_writes_plain_text_elsewhere() {
+    let src = r#"{{ t(key="issue.intro_weekly", cfp=arg) }}|{{ t(key="email.and_more", n=3) }}"#;
+    let html = render("t.html", src, "en", "<b>&");
+    assert!(
+        html.starts_with("Here is this week&rsquo;s inspiration for your &lt;b&gt;&amp; talk"),
+        "{html}"
+    );
+    assert!(html.ends_with("|and&nbsp;3&nbsp;more"), "{html}");
+    let text = render("t.txt", src, "en", "<b>&");
+    assert!(
+        text.starts_with("Here is this week's inspiration for your <b>& talk"),
+        "{text}"
+    );
+    assert!(text.ends_with("|and\u{a0}3\u{a0}more"), "{text}");
+    // An argument marked safe is not escaped again.
+    let safe = render(
+        "s.html",
+        r#"{{ t(key="issue.tip") }} {{ t(key="archive.none_yet", feed=arg | safe) }}"#,
+        "fr",
+        "<a>x</a>",
+    );
+    assert!(safe.contains("Suivez le <a>x</a> pour"), "{safe}");
+}
+
+#[test]
+fn t_follows_newsletter_language_and_names_an_unknown_key() {
+    let src = r#"{{ t(key="issue.days_left", n=1) }}"#;
+    assert_eq!(render("a.txt", src, "de", ""), "Noch 1 Tag zum Einreichen");
+    assert_eq!(render("b.txt", src, "pt-BR", ""), "Falta 1 dia para enviar");
+    let mut tera = tera::Tera::new();
+    register(&mut tera, std::sync::Arc::new(Strings::builtin()));
+    tera.add_raw_template("c.txt", r#"{{ t(key="no.such") }}"#)
+        .unwrap();
+    let e = tera.render("c.txt", &tera::Context::new()).unwrap_err();
+    assert!(format!("{e:?}").contains("no string `no.such`"), "{e:?}");
+}
