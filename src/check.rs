@@ -210,6 +210,18 @@ fn render_all(p: &Project) -> Result<Vec<String>, CheckFailure> {
         .into_iter()
         .map(str::to_string)
         .collect();
+    let language = &p.config.newsletter.language;
+    if !renderer.strings().knows(language) {
+        warnings.push(format!(
+            "newsletter.language `{language}` has no string table, so the built-in templates are in English: use one of {}, or add {}/strings.{language}.toml (see the README's Languages section)",
+            crate::render::strings::BUILTIN_STRINGS
+                .iter()
+                .map(|(l, _)| *l)
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.config.templates.dir.display()
+        ));
+    }
     let sample = SubscriberContext::sample();
     for planned in &p.plan.issues {
         let issue = publish::planned_context(p, planned);

@@ -34,7 +34,8 @@ pub fn confirmation(
         "subscriber": {"email": mail.email, "name": mail.name.clone().unwrap_or_default()},
         "confirm_url": url,
         "confirm_hours": confirm_hours,
-        "expires_text": mail.expires.format("%A, %B %-d, %Y at %H:%M UTC").to_string(),
+        "expires_text": crate::render::strings::Strings::shipped()
+            .long_date_time(&config.newsletter.language, &mail.expires),
     });
     let ctx = tera::Context::from_serialize(&ctx)
         .map_err(|e| Error::failed("cannot build the confirmation context").with_source(e))?;

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::feed::{Entry, PublishedIssue};
 use crate::fsutil::{self, Written};
 use crate::project::Project;
-use crate::render::context::{CfpContext, NewsletterContext, long_date};
+use crate::render::context::{CfpContext, NewsletterContext, long_date_in};
 use crate::render::{IssueContext, Renderer};
 use crate::state::{FrozenIssue, State};
 
@@ -243,7 +243,10 @@ pub fn site(p: &Project) -> Site {
     let cfp = &p.config.cfp;
     Site {
         cfp: CfpContext::from_config(&p.config, cfp.days_left(p.now)),
-        counted_on: long_date(&p.now.with_timezone(&cfp.timezone.tz)),
+        counted_on: long_date_in(
+            &p.config.newsletter.language,
+            &p.now.with_timezone(&cfp.timezone.tz),
+        ),
         closed: p.now >= cfp.closes_at(),
         newsletter,
         feed,

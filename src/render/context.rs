@@ -241,10 +241,8 @@ impl CfpContext {
             name: cfp.name.clone(),
             opens: cfp.opens_at().to_rfc3339(),
             closes: cfp.closes_at().to_rfc3339(),
-            closes_text: cfp
-                .closes_at()
-                .format("%A, %B %-d, %Y at %H:%M %Z")
-                .to_string(),
+            closes_text: super::strings::Strings::shipped()
+                .long_date_time(&config.newsletter.language, &cfp.closes_at()),
             timezone: cfp.timezone.name.clone(),
             submit_url: cfp.submit_url.clone().unwrap_or_default(),
             days_left,
@@ -266,6 +264,15 @@ where
     Z::Offset: std::fmt::Display,
 {
     t.format("%A, %B %-d, %Y").to_string()
+}
+
+/// A date for people in `language` (English when it has no shipped
+/// table): "lundi 4 mars 2024".
+pub fn long_date_in<Z: chrono::TimeZone>(language: &str, t: &chrono::DateTime<Z>) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    super::strings::Strings::shipped().long_date(language, t)
 }
 
 /// The archive path of an issue: `issues/<number>-<first slug>/`.
@@ -374,7 +381,7 @@ impl IssueContext {
                 .map(|c| c.name.clone())
                 .collect(),
             kind: n.kind.as_str().into(),
-            send_date: long_date(&n.send_at),
+            send_date: long_date_in(&config.newsletter.language, &n.send_at),
         };
         let pos = plan.issues.iter().position(|i| i.number == issue.number);
         let previous = pos
@@ -389,7 +396,7 @@ impl IssueContext {
                 number: issue.number,
                 kind: issue.kind.as_str().into(),
                 send_at: issue.send_at.to_rfc3339(),
-                send_date: long_date(&issue.send_at),
+                send_date: long_date_in(&config.newsletter.language, &issue.send_at),
                 categories: cats,
                 url: abs(&path),
                 path,

@@ -16,6 +16,7 @@ mod errors;
 pub mod markdown;
 mod reminder;
 mod strict;
+pub mod strings;
 mod tags;
 
 use std::path::{Path, PathBuf};
@@ -100,6 +101,8 @@ pub struct Renderer {
     email_modes: [email::Mode; 2],
     /// Templates already checked for undefined names ([`strict`]).
     checked: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The string tables behind the function `t` ([`strings`]).
+    strings: std::sync::Arc<strings::Strings>,
 }
 
 impl Renderer {
@@ -132,6 +135,9 @@ impl Renderer {
                 names.push(((*name).to_string(), (*src).to_string()));
             }
         }
+        // TOML files are string tables (`strings.<lang>.toml`), not templates.
+        files.retain(|(name, _)| !name.ends_with(".toml"));
+        let strings = std::sync::Arc::new(strings::Strings::load(dir)?);
         for (name, path) in &files {
             let src = crate::error::read_text(path)?;
             sources.file(name, path, &src);
@@ -147,6 +153,7 @@ impl Renderer {
         });
         let mut tera = Tera::new();
         register_filters(&mut tera);
+        strings::register(&mut tera, strings.clone());
         tera.add_raw_templates(names.iter().map(|(n, s)| (n.as_str(), s.as_str())))
             .map_err(|e| sources.error(&e))?;
         Ok(Renderer {
@@ -154,7 +161,14 @@ impl Renderer {
             sources,
             email_modes,
             checked: Default::default(),
+            strings,
         })
+    }
+
+    /// The string tables: the shipped ones with the project's
+    /// `strings.<lang>.toml` on top.
+    pub fn strings(&self) -> &strings::Strings {
+        &self.strings
     }
 
     /// Why an email template is rendered whole for every subscriber

@@ -38,8 +38,14 @@ pub fn countdown(config: &Config, send_at: &DateTime<chrono_tz::Tz>) -> String {
     let hours = hours_left(send_at, &closes);
     let local = send_at.with_timezone(&cfp.timezone.tz);
     let days = (closes.date_naive() - local.date_naive()).num_days();
+    let lang = &config.newsletter.language;
+    let say = |key: &str, n: Option<i64>, args: &[(&str, &str)]| {
+        super::strings::Strings::shipped()
+            .text(lang, key, n, args)
+            .unwrap_or_default()
+    };
     if hours >= 48 {
-        return format!("closes in {days} days");
+        return say("countdown.days", Some(days), &[]);
     }
     if days <= 0 {
         let zone = if cfp.timezone.name.eq_ignore_ascii_case("aoe") {
@@ -47,12 +53,10 @@ pub fn countdown(config: &Config, send_at: &DateTime<chrono_tz::Tz>) -> String {
         } else {
             closes.format("%Z").to_string()
         };
-        return format!("closes today at {} {zone}", closes.format("%H:%M"));
+        let time = closes.format("%H:%M").to_string();
+        return say("countdown.today", None, &[("time", &time), ("zone", &zone)]);
     }
-    match hours {
-        1 => "closes in 1 hour".into(),
-        h => format!("closes in {h} hours"),
-    }
+    say("countdown.hours", Some(hours), &[])
 }
 
 /// The recap of a reminder: every category some issue of the plan

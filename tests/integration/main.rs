@@ -21,6 +21,7 @@ mod feed;
 mod feeds;
 mod invalid;
 mod kill_resume;
+mod languages;
 mod ops;
 mod preview;
 mod publish;
